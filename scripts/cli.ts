@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { registerTrain } from './commands/train.js';
+
+/**
+ * `hypermob <command>`: one file per command under scripts/commands, each exporting a
+ * `register…(program)` that declares its options. Errors print a message and exit non-zero.
+ */
+const program = new Command('hypermob').description('hypermob-recommend tools').showHelpAfterError();
+
+registerTrain(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`hypermob: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
