@@ -1,0 +1,74 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleEntry } from '../../scripts/bundle.js';
+
+const run = promisify(execFile);
+
+describe('bundleEntry', () => {
+  let work: string;
+  let entry: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'hm-bundle-'));
+    entry = path.join(work, 'handler.ts');
+    dir = path.join(work, 'out', 'fn');
+    // A CJS dependency that needs require() and __dirname, as many npm packages do.
+    await writeFile(
+      path.join(work, 'legacy.cjs'),
+      "const p = require('node:path'); module.exports = { where: () => p.basename(__dirname) };",
+    );
+    await writeFile(path.join(work, 'asset.json'), '{"ok":true}');
+    await writeFile(
+      entry,
+      [
+        "import * as ort from 'onnxruntime-node';",
+        "import legacy from './legacy.cjs';",
+        "import { readFileSync } from 'node:fs';",
+        'export const handler = async () => ({',
+        '  ort: typeof ort.InferenceSession.create, where: legacy.where(),',
+        "  asset: JSON.parse(readFileSync(new URL('./asset.json', import.meta.url), 'utf8')),",
+        '});',
+      ].join('\n'),
+    );
+  });
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('bundles ESM with onnxruntime-node for one architecture and runs in Node 22', async () => {
+    const opts = {
+      entry,
+      dir,
+      arch: 'x64' as const,
+      onnxruntime: true,
+      assets: [path.join(work, 'asset.json')],
+    };
+    expect(await bundleEntry(opts)).toBe(true);
+    expect(
+      await readdir(path.join(dir, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux')),
+    ).toEqual(['x64']);
+    expect((await stat(path.join(dir, 'index.mjs.map'))).size).toBeGreaterThan(0);
+
+    const script = `import(${JSON.stringify(path.join(dir, 'index.mjs'))}).then(async (m) => console.log(JSON.stringify(await m.handler())))`;
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: work });
+    expect(JSON.parse(stdout)).toEqual({ ort: 'function', where: 'fn', asset: { ok: true } });
+
+    // Unchanged inputs: kept; a changed import: rebuilt.
+    expect(await bundleEntry(opts)).toBe(false);
+    await writeFile(path.join(work, 'legacy.cjs'), 'module.exports = { where: () => "changed" };');
+    expect(await bundleEntry(opts)).toBe(true);
+  });
+
+  it('ships only the arm64 binaries for the deployed architecture', async () => {
+    const armDir = path.join(work, 'out', 'arm');
+    await bundleEntry({ entry, dir: armDir, arch: 'arm64', onnxruntime: true });
+    const bin = path.join(armDir, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6');
+    expect(await readdir(bin)).toEqual(['linux']);
+    expect(await readdir(path.join(bin, 'linux'))).toEqual(['arm64']);
+  });
+});
