@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDataset } from './commands/dataset.js';
 import { registerTrain } from './commands/train.js';
 
 /**
@@ -7,6 +8,7 @@ import { registerTrain } from './commands/train.js';
  */
 const program = new Command('hypermob').description('hypermob-recommend tools').showHelpAfterError();
 
+registerDataset(program);
 registerTrain(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
