@@ -24,7 +24,13 @@ export interface CvResult {
 }
 
 /** Deterministic K-fold CV (fold = row index mod k; the generator already shuffles people). */
-export function crossValidate(x: number[][], y: number[][], kind: ModelKind, k = 5): CvResult {
+export function crossValidate(
+  x: number[][],
+  y: number[][],
+  kind: ModelKind,
+  k = 5,
+  lambdaPerRow?: number,
+): CvResult {
   const pred: number[][] = new Array(x.length);
   for (let f = 0; f < k; f++) {
     const train = x.map((_, i) => i).filter((i) => i % k !== f);
@@ -32,6 +38,7 @@ export function crossValidate(x: number[][], y: number[][], kind: ModelKind, k =
       train.map((i) => x[i] as number[]),
       train.map((i) => y[i] as number[]),
       kind,
+      lambdaPerRow,
     );
     for (let i = f; i < x.length; i += k)
       pred[i] = predictLinear(params.fit, expandRow(x[i] as number[], params.expansion));

@@ -22,7 +22,7 @@ export type ModelKind = (typeof MODEL_KINDS)[number];
 export const DEFAULT_KIND: ModelKind = 'ridge+height-spline';
 
 /** Stature quantiles where the spline may bend; the tails beyond them stay linear. */
-export const SPLINE_KNOT_QUANTILES = [0.1, 0.3, 0.5, 0.7, 0.9];
+export const SPLINE_KNOT_QUANTILES = [0.1, 0.5, 0.9];
 
 /**
  * Penalty on the standardised normal equations, per row: λ = 1e-3·n. It only stabilises the solve
