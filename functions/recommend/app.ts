@@ -1,0 +1,187 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { clampToActuators } from '../shared/inference.js';
+import { decodeBody, featureRow, parseRecommendRequest, type RequestError } from '../shared/request.js';
+import type { RecommendConfig } from './config.js';
+import type { ModelProvider } from './model-provider.js';
+import { type ErrorBody, errorResponse, successBody } from './responses.js';
+import { publishRequestMetrics } from './telemetry.js';
+
+/**
+ * POST /recommend over an API Gateway REST proxy event: route, validate, predict, clamp, answer.
+ * Bad input is always a 4xx with the offending field named; only a failure of the service itself
+ * (no model at all, a crashing session) is a 5xx.
+ */
+
+export const ROUTE_PATH = '/recommend';
+
+// Only the fields the handler reads; the rest of the (large) proxy event is ignored, not copied.
+const proxyEventSchema = z.object({
+  httpMethod: z.string(),
+  path: z.string(),
+  body: z.string().nullish(),
+  isBase64Encoded: z.boolean().nullish(),
+  requestContext: z.object({ stage: z.string().optional() }).partial().nullish(),
+});
+
+export interface RecommendDeps {
+  config: RecommendConfig;
+  provider: ModelProvider;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export type RecommendHandler = (
+  event: APIGatewayProxyEvent,
+  context?: Context,
+) => Promise<APIGatewayProxyResult>;
+
+function isRoute(path: string, stage: string | undefined): boolean {
+  const p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  // REST APIs give the resource path; custom domains without a base path mapping include the stage.
+  return p === ROUTE_PATH || (stage !== undefined && p === `/${stage}${ROUTE_PATH}`);
+}
+
+function requestError(e: RequestError): ErrorBody {
+  return { status: e.status, code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) };
+}
+
+export function createRecommendHandler({
+  config,
+  provider,
+  logger,
+  metrics,
+}: RecommendDeps): RecommendHandler {
+  const version = config.functionVersion;
+
+  async function serve(
+    raw: unknown,
+    context?: Context,
+  ): Promise<{ result: APIGatewayProxyResult; clamps: number; degraded: boolean; sha?: string }> {
+    const parsedEvent = proxyEventSchema.safeParse(raw);
+    if (!parsedEvent.success) {
+      return {
+        result: errorResponse({
+          status: 400,
+          code: 'invalid_event',
+          message: 'not an API Gateway proxy event',
+        }),
+        clamps: 0,
+        degraded: false,
+      };
+    }
+    const event = parsedEvent.data;
+    if (!isRoute(event.path, event.requestContext?.stage)) {
+      return {
+        result: errorResponse({
+          status: 404,
+          code: 'not_found',
+          message: `no route ${event.path}; use POST ${ROUTE_PATH}`,
+        }),
+        clamps: 0,
+        degraded: false,
+      };
+    }
+    if (event.httpMethod !== 'POST') {
+      return {
+        result: errorResponse(
+          {
+            status: 405,
+            code: 'method_not_allowed',
+            message: `${event.httpMethod} is not allowed on ${ROUTE_PATH}; use POST`,
+          },
+          { Allow: 'POST' },
+        ),
+        clamps: 0,
+        degraded: false,
+      };
+    }
+    const json = decodeBody(event.body, event.isBase64Encoded ?? false);
+    if (!json.ok) return { result: errorResponse(requestError(json.error)), clamps: 0, degraded: false };
+    const request = parseRecommendRequest(json.value);
+    if (!request.ok)
+      return { result: errorResponse(requestError(request.error)), clamps: 0, degraded: false };
+
+    let served: Awaited<ReturnType<ModelProvider['get']>>;
+    let predicted: number[];
+    try {
+      served = await provider.get();
+      predicted = await served.model.predictOne(featureRow(request.value));
+    } catch (err) {
+      logger.error('no prediction could be made', { error: err as Error, request_id: context?.awsRequestId });
+      return {
+        result: errorResponse({
+          status: 500,
+          code: 'internal_error',
+          message: 'the model could not be run; try again',
+        }),
+        clamps: 0,
+        degraded: false,
+      };
+    }
+    if (!predicted.every(Number.isFinite)) {
+      logger.error('model returned a non-finite value', {
+        sha256: served.sha256,
+        predicted: predicted.map(String),
+      });
+      return {
+        result: errorResponse({
+          status: 500,
+          code: 'inference_failed',
+          message: 'the model returned an invalid value',
+        }),
+        clamps: 0,
+        degraded: served.degraded,
+        sha: served.sha256,
+      };
+    }
+    const { values, clamped } = clampToActuators(predicted);
+    const body = successBody(
+      values,
+      clamped,
+      request.value.user_id,
+      { version, key: served.key, sha256: served.sha256 },
+      served.reason,
+    );
+    return {
+      result: { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body },
+      clamps: clamped.length,
+      degraded: served.degraded,
+      sha: served.sha256,
+    };
+  }
+
+  return async (event, context) => {
+    const started = performance.now();
+    let outcome: Awaited<ReturnType<typeof serve>>;
+    try {
+      outcome = await serve(event, context);
+    } catch (err) {
+      // serve() handles every expected failure; this is the last line against a crash.
+      logger.error('unexpected failure', { error: err as Error, request_id: context?.awsRequestId });
+      outcome = {
+        result: errorResponse({ status: 500, code: 'internal_error', message: 'unexpected error' }),
+        clamps: 0,
+        degraded: false,
+      };
+    }
+    const { statusCode } = outcome.result;
+    if (statusCode >= 400 && statusCode < 500) {
+      logger.info('rejected request', { status: statusCode, body: outcome.result.body.slice(0, 500) });
+    }
+    try {
+      publishRequestMetrics(metrics, {
+        modelSha256: outcome.sha ?? provider.current()?.sha256 ?? config.model.sha256,
+        latencyMs: performance.now() - started,
+        status: statusCode,
+        clamps: outcome.clamps,
+        degraded: outcome.degraded,
+      });
+    } catch (err) {
+      logger.warn('metrics not published', { error: err as Error });
+    }
+    return outcome.result;
+  };
+}

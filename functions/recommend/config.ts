@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import type { ModelLocation } from '../shared/model-store.js';
+
+/**
+ * The recommend function's configuration, read once per environment. The release step pins the
+ * model by writing MODEL_* and publishing a version, so each published version serves exactly
+ * the bytes it was given. Invalid configuration fails the cold start (and with it the rollout's
+ * pre-traffic probe) instead of serving something unpinned.
+ */
+
+// CloudFormation cannot delete an environment variable in place; an empty value means "not set".
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+export const configSchema = z.object({
+  MODEL_BUCKET: z.string().min(1),
+  MODEL_KEY: z.string().min(1),
+  MODEL_SHA256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits')
+    .transform((s) => s.toLowerCase()),
+  MODEL_VERSION_ID: optional(z.string()),
+  MODEL_SIZE: optional(z.coerce.number().int().positive()),
+  /** Set by Lambda (and by the local cloud) to the version executing this environment. */
+  AWS_LAMBDA_FUNCTION_VERSION: z.string().min(1).default('$LATEST'),
+  POWERTOOLS_METRICS_NAMESPACE: z.string().min(1).default('Hypermob'),
+  /** How long a degraded environment waits before trying the pinned model again. */
+  MODEL_RETRY_SECONDS: optional(z.coerce.number().nonnegative()),
+});
+
+export interface RecommendConfig {
+  model: ModelLocation;
+  functionVersion: string;
+  metricsNamespace: string;
+  retryAfterMs: number;
+}
+
+export const DEFAULT_RETRY_SECONDS = 60;
+
+export class ConfigurationError extends Error {
+  override name = 'InvalidConfiguration';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): RecommendConfig {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigurationError(`invalid recommend configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    model: {
+      bucket: e.MODEL_BUCKET,
+      key: e.MODEL_KEY,
+      sha256: e.MODEL_SHA256,
+      ...(e.MODEL_VERSION_ID ? { versionId: e.MODEL_VERSION_ID } : {}),
+      ...(e.MODEL_SIZE ? { size: e.MODEL_SIZE } : {}),
+    },
+    functionVersion: e.AWS_LAMBDA_FUNCTION_VERSION,
+    metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
+    retryAfterMs: (e.MODEL_RETRY_SECONDS ?? DEFAULT_RETRY_SECONDS) * 1000,
+  };
+}

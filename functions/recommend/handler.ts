@@ -1,0 +1,26 @@
+import { createRecommendHandler } from './app.js';
+import { loadConfig } from './config.js';
+import { trainFallback } from './fallback.js';
+import { createModelProvider } from './model-provider.js';
+import { createLogger, createMetrics } from './telemetry.js';
+
+/**
+ * Lambda entry: wires configuration, telemetry and the model provider once per environment. The
+ * model loads on the first request (the rollout's pre-traffic probe is that request for a new version).
+ */
+
+const config = loadConfig();
+const logger = createLogger(config.functionVersion);
+const metrics = createMetrics(config.metricsNamespace, config.functionVersion);
+
+const provider = createModelProvider({
+  location: config.model,
+  fallback: () => trainFallback(),
+  retryAfterMs: config.retryAfterMs,
+  onLoaded: (info) => logger.info('model loaded', { ...info }),
+  onDegraded: (reason, error, fallback) =>
+    logger.warn('serving the fallback model', { reason, error, pinned: config.model, fallback }),
+  onRetryFailed: (reason, error) => logger.warn('pinned model still unavailable', { reason, error }),
+});
+
+export const handler = createRecommendHandler({ config, provider, logger, metrics });
