@@ -13,6 +13,7 @@ import {
   DEFAULT_OPSETS,
   encodeModel,
   ML_OPSET,
+  type ModelSpec,
   type NodeProto,
   node,
   type TensorProto,
@@ -40,6 +41,11 @@ export interface WriteOptions {
 }
 
 export function writeLinearModel(model: LinearModel, opts: WriteOptions): Uint8Array {
+  return encodeModel(linearModelSpec(model, opts));
+}
+
+/** The graph before encoding, so tests can derive deliberately broken variants from a real model. */
+export function linearModelSpec(model: LinearModel, opts: WriteOptions): ModelSpec {
   const { fit, expansion, inputWidth } = model;
   const targets = fit.intercept.length;
   const width = expandedWidth(inputWidth, expansion);
@@ -130,7 +136,7 @@ export function writeLinearModel(model: LinearModel, opts: WriteOptions): Uint8A
     nodes.push(node('Add', ['projected', 'intercept'], [output]));
   }
 
-  return encodeModel({
+  return {
     graphName: opts.graphName ?? 'seat_fit',
     inputs: [{ name: input, elemType: 'float32', shape: ['N', inputWidth] }],
     outputs: [{ name: output, elemType: 'float32', shape: ['N', targets] }],
@@ -138,7 +144,7 @@ export function writeLinearModel(model: LinearModel, opts: WriteOptions): Uint8A
     initializers: inits,
     metadata: opts.metadata,
     opsets,
-  });
+  };
 }
 
 function range(n: number): number[] {
