@@ -53,13 +53,13 @@ function rowsOf(data: Float32Array, width: number): number[][] {
 
 function expectClose(actual: number[][], expected: number[][]): void {
   expect(actual.length).toBe(expected.length);
-  actual.forEach((row, i) =>
-    row.forEach((v, k) => {
+  for (const [i, row] of actual.entries()) {
+    for (const [k, v] of row.entries()) {
       const e = (expected[i] as number[])[k] as number;
       // float32 carries ~7 significant digits; outputs are at most a few hundred.
       expect(Math.abs(v - e)).toBeLessThan(1e-4 * Math.max(1, Math.abs(e)));
-    }),
-  );
+    }
+  }
 }
 
 describe('canonical model bytes', () => {
@@ -76,7 +76,7 @@ describe('canonical model bytes', () => {
 
     const proto = onnx.ModelProto.decode(m.onnx);
     expect(proto.opsetImport.map((o) => o.domain)).toEqual(['']);
-    expect(new Set(proto.graph?.node.map((n) => n.domain))).toEqual(new Set(['']));
+    expect(new Set((proto.graph?.node ?? []).map((n) => n.domain))).toEqual(new Set(['']));
     const md = decodeMetadata(m.onnx);
     expect(JSON.parse(md[METADATA_KEYS.features] as string)).toEqual([...FEATURES]);
     expect(JSON.parse(md[METADATA_KEYS.targets] as string)).toEqual([...TARGETS]);
@@ -103,7 +103,7 @@ describe('canonical model bytes', () => {
 describe('fixtures that must load and run', () => {
   it('LinearRegressor (ai.onnx.ml) predicts the same as the MatMul model', async () => {
     const bytes = linearRegressorModel();
-    const ops = onnx.ModelProto.decode(bytes).graph?.node.map((n) => `${n.domain}:${n.opType}`);
+    const ops = (onnx.ModelProto.decode(bytes).graph?.node ?? []).map((n) => `${n.domain}:${n.opType}`);
     expect(ops).toContain('ai.onnx.ml:LinearRegressor');
     expect(ops).not.toContain(':MatMul');
     expectClose(rowsOf((await run(bytes, PEOPLE)).data, 7), canonicalModel().predict(PEOPLE));
