@@ -1,0 +1,339 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Execution environments like Lambda's: each is a Node 22 child process bound to one function
+ * version (its code, environment variables and TMPDIR), handling one invocation at a time, reused
+ * while warm, stopped after `idleMs` without work. Overlapping calls get more environments, up to
+ * `maxPerVersion`; beyond that they queue. A timeout or crash discards the environment.
+ */
+export interface EnvironmentSpec {
+  functionName: string;
+  version: string;
+  /** Changes whenever the configuration changes; $LATEST environments of an older revision retire. */
+  revision: string;
+  codeDir: string;
+  handler: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** Complete environment of the process, except TMPDIR which is per environment. */
+  env: Record<string, string>;
+}
+
+export interface InvokeOutcome {
+  /** Set for function errors ("Unhandled"); the payload then is `{ errorType, errorMessage, trace }`. */
+  functionError?: string;
+  payload: string;
+  durationMs: number;
+}
+
+export interface EnvironmentManagerOptions {
+  tmpRoot: string;
+  idleMs: number;
+  maxPerVersion: number;
+  log?: (line: string) => void;
+}
+
+const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'runtime', 'worker.mjs');
+
+interface Job {
+  payload: string;
+  requestId: string;
+  invokedArn: string;
+  resolve: (o: InvokeOutcome) => void;
+}
+
+let envCounter = 0;
+
+class Environment {
+  readonly id = `${process.pid}-${++envCounter}`;
+  readonly tmpDir: string;
+  readonly child: ChildProcess;
+  ready = false;
+  dead = false;
+  job: (Job & { started: number; timer: NodeJS.Timeout; seq: number }) | undefined;
+  lastUsed = Date.now();
+  private seq = 0;
+  private readonly spawnedAt = performance.now();
+  initDurationMs: number | undefined;
+
+  constructor(
+    readonly pool: VersionPool,
+    tmpRoot: string,
+  ) {
+    const { spec } = pool;
+    this.tmpDir = path.join(tmpRoot, spec.functionName, spec.version, this.id);
+    mkdirSync(this.tmpDir, { recursive: true });
+    this.child = fork(WORKER, [spec.codeDir, spec.handler], {
+      execPath: process.execPath,
+      // Never inherit the parent's loaders (tsx, vitest): the bundle runs on plain Node as on Lambda.
+      execArgv: [],
+      cwd: spec.codeDir,
+      env: { ...spec.env, TMPDIR: this.tmpDir },
+      serialization: 'advanced',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const prefix = `[${spec.functionName}:${spec.version}]`;
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      let buffered = '';
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        buffered += chunk;
+        let nl = buffered.indexOf('\n');
+        while (nl >= 0) {
+          pool.log?.(`${prefix} ${buffered.slice(0, nl)}`);
+          buffered = buffered.slice(nl + 1);
+          nl = buffered.indexOf('\n');
+        }
+      });
+    }
+    this.child.on('message', (msg: { t: string; i?: number; p?: string }) => this.onMessage(msg));
+    this.child.on('exit', (code, signal) => this.onExit(code, signal));
+    this.child.on('error', () => {});
+  }
+
+  private onMessage(msg: { t: string; i?: number; p?: string }): void {
+    if (msg.t === 'ready') {
+      this.ready = true;
+      this.initDurationMs = performance.now() - this.spawnedAt;
+      this.pool.onIdle(this);
+      return;
+    }
+    if (msg.t === 'initError') {
+      this.pool.onInitError(this, msg.p ?? '{}');
+      return;
+    }
+    const job = this.job;
+    if (!job || msg.i !== job.seq) return;
+    this.finish({ functionError: msg.t === 'e' ? 'Unhandled' : undefined, payload: msg.p ?? 'null' });
+  }
+
+  run(job: Job): void {
+    const seq = ++this.seq;
+    const { spec } = this.pool;
+    const deadline = Date.now() + spec.timeoutSeconds * 1000;
+    const timer = setTimeout(() => this.timeout(), spec.timeoutSeconds * 1000);
+    this.job = { ...job, started: performance.now(), timer, seq };
+    this.child.send({ t: 'i', i: seq, e: job.payload, r: job.requestId, d: deadline, a: job.invokedArn });
+  }
+
+  private finish(result: { functionError: string | undefined; payload: string }, discard = false): void {
+    const job = this.job;
+    if (!job) return;
+    clearTimeout(job.timer);
+    this.job = undefined;
+    this.lastUsed = Date.now();
+    const durationMs = performance.now() - job.started;
+    this.pool.report(this, job.requestId, durationMs);
+    job.resolve({ ...result, durationMs });
+    if (discard) this.kill();
+    else this.pool.onIdle(this);
+  }
+
+  private timeout(): void {
+    const job = this.job;
+    if (!job) return;
+    const seconds = this.pool.spec.timeoutSeconds.toFixed(2);
+    this.pool.log?.(
+      `[${this.pool.spec.functionName}:${this.pool.spec.version}] ${new Date().toISOString()} ${job.requestId} Task timed out after ${seconds} seconds`,
+    );
+    this.finish(
+      {
+        functionError: 'Unhandled',
+        payload: JSON.stringify({
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `RequestId: ${job.requestId} Error: Task timed out after ${seconds} seconds`,
+        }),
+      },
+      true,
+    );
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.dead = true;
+    if (this.job) {
+      const status = signal ? `signal ${signal}` : `exit status ${code}`;
+      this.finish(
+        {
+          functionError: 'Unhandled',
+          payload: JSON.stringify({
+            errorType: 'Runtime.ExitError',
+            errorMessage: `RequestId: ${this.job.requestId} Error: Runtime exited with error: ${status}`,
+          }),
+        },
+        true,
+      );
+    }
+    this.pool.onExit(this);
+    void rm(this.tmpDir, { recursive: true, force: true });
+  }
+
+  kill(): void {
+    if (!this.dead) this.child.kill('SIGKILL');
+  }
+}
+
+class VersionPool {
+  readonly envs: Environment[] = [];
+  private readonly queue: Job[] = [];
+  retired = false;
+
+  constructor(
+    readonly spec: EnvironmentSpec,
+    private readonly opts: EnvironmentManagerOptions,
+    readonly log: ((line: string) => void) | undefined,
+  ) {}
+
+  invoke(job: Job): void {
+    for (const env of this.envs) {
+      if (env.ready && !env.job && !env.dead) {
+        this.start(env, job);
+        return;
+      }
+    }
+    this.queue.push(job);
+    const starting = this.envs.filter((e) => !e.ready && !e.dead).length;
+    if (starting < this.queue.length && this.envs.length < this.opts.maxPerVersion) {
+      this.envs.push(new Environment(this, this.opts.tmpRoot));
+    }
+  }
+
+  private start(env: Environment, job: Job): void {
+    if (this.log) {
+      this.log(
+        `[${this.spec.functionName}:${this.spec.version}] START RequestId: ${job.requestId} Version: ${this.spec.version}`,
+      );
+    }
+    env.run(job);
+  }
+
+  report(env: Environment, requestId: string, durationMs: number): void {
+    if (!this.log) return;
+    const prefix = `[${this.spec.functionName}:${this.spec.version}]`;
+    const init =
+      env.initDurationMs !== undefined ? `\tInit Duration: ${env.initDurationMs.toFixed(2)} ms` : '';
+    env.initDurationMs = undefined; // reported once, on the cold invocation
+    this.log(`${prefix} END RequestId: ${requestId}`);
+    this.log(
+      `${prefix} REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.ceil(durationMs)} ms\tMemory Size: ${this.spec.memoryMb} MB${init}`,
+    );
+  }
+
+  onIdle(env: Environment): void {
+    if (this.retired) {
+      env.kill();
+      return;
+    }
+    const job = this.queue.shift();
+    if (job) this.start(env, job);
+  }
+
+  onInitError(env: Environment, payload: string): void {
+    this.log?.(`[${this.spec.functionName}:${this.spec.version}] INIT_REPORT Status: error ${payload}`);
+    // Like Lambda, the invocation that caused the cold start receives the init error.
+    const job = this.queue.shift();
+    if (job) {
+      this.log?.(
+        `[${this.spec.functionName}:${this.spec.version}] START RequestId: ${job.requestId} Version: ${this.spec.version}`,
+      );
+      job.resolve({ functionError: 'Unhandled', payload, durationMs: 0 });
+    }
+    env.kill();
+  }
+
+  onExit(env: Environment): void {
+    const i = this.envs.indexOf(env);
+    if (i >= 0) this.envs.splice(i, 1);
+    // Replace an environment lost while calls wait (crash, init error, timeout).
+    if (this.queue.length > 0 && !this.retired) {
+      const starting = this.envs.filter((e) => !e.ready && !e.dead).length;
+      const idle = this.envs.find((e) => e.ready && !e.job && !e.dead);
+      if (idle) this.onIdle(idle);
+      else if (starting < this.queue.length && this.envs.length < this.opts.maxPerVersion) {
+        this.envs.push(new Environment(this, this.opts.tmpRoot));
+      }
+    }
+  }
+
+  /** Stop taking work; idle environments stop now, busy ones after their call. Returns queued calls. */
+  retire(): Job[] {
+    this.retired = true;
+    for (const env of [...this.envs]) if (!env.job) env.kill();
+    return this.queue.splice(0);
+  }
+
+  expireIdle(now: number, idleMs: number): void {
+    for (const env of [...this.envs]) {
+      if (env.ready && !env.job && now - env.lastUsed >= idleMs) env.kill();
+    }
+  }
+}
+
+export class EnvironmentManager {
+  private readonly pools = new Map<string, VersionPool>();
+  private readonly retired = new Set<VersionPool>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly opts: EnvironmentManagerOptions) {
+    this.sweeper = setInterval(() => this.sweep(), Math.max(50, Math.min(1000, opts.idleMs / 4)));
+    this.sweeper.unref();
+  }
+
+  invoke(
+    spec: EnvironmentSpec,
+    payload: string,
+    requestId: string,
+    invokedArn: string,
+  ): Promise<InvokeOutcome> {
+    const key = `${spec.functionName}\0${spec.version}`;
+    let pool = this.pools.get(key);
+    let carried: Job[] = [];
+    if (pool && pool.spec.revision !== spec.revision) {
+      // $LATEST changed: its old environments must not serve the new configuration.
+      carried = pool.retire();
+      this.retired.add(pool);
+      pool = undefined;
+    }
+    if (!pool) {
+      pool = new VersionPool(spec, this.opts, this.opts.log);
+      this.pools.set(key, pool);
+    }
+    const target = pool;
+    for (const job of carried) target.invoke(job);
+    return new Promise((resolve) => target.invoke({ payload, requestId, invokedArn, resolve }));
+  }
+
+  /** Live environments per `function:version`, for tests and the health page. */
+  counts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const pool of this.pools.values()) {
+      const n = pool.envs.filter((e) => !e.dead).length;
+      if (n > 0) out[`${pool.spec.functionName}:${pool.spec.version}`] = n;
+    }
+    return out;
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const pool of this.pools.values()) pool.expireIdle(now, this.opts.idleMs);
+    for (const pool of this.retired) if (pool.envs.length === 0) this.retired.delete(pool);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    const exits: Promise<unknown>[] = [];
+    for (const pool of [...this.pools.values(), ...this.retired]) {
+      pool.retired = true;
+      for (const env of pool.envs) {
+        if (env.dead) continue;
+        exits.push(new Promise((r) => env.child.once('exit', r)));
+        env.kill();
+      }
+    }
+    await Promise.all(exits);
+    this.pools.clear();
+  }
+}

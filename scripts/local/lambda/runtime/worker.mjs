@@ -1,0 +1,96 @@
+// One Lambda execution environment: a Node 22 child process forked by environments.ts. It imports
+// the bundle once (the init phase), then runs one invocation at a time as messages arrive. Plain
+// JavaScript so it starts without a TypeScript loader; the protocol is kept minimal because it sits
+// on the hot path of every invoke.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [codeDir, handlerSpec] = process.argv.slice(2);
+
+function describeError(err) {
+  if (err instanceof Error) {
+    return {
+      errorType: err.name || err.constructor?.name || 'Error',
+      errorMessage: err.message,
+      trace: typeof err.stack === 'string' ? err.stack.split('\n') : [],
+    };
+  }
+  return { errorType: typeof err, errorMessage: String(err), trace: [] };
+}
+
+async function loadHandler() {
+  const dot = handlerSpec.lastIndexOf('.');
+  const file = handlerSpec.slice(0, dot);
+  const exportName = handlerSpec.slice(dot + 1);
+  let mod;
+  let lastErr;
+  for (const ext of ['.mjs', '.js', '.cjs']) {
+    try {
+      mod = await import(pathToFileURL(path.join(codeDir, file + ext)).href);
+      break;
+    } catch (err) {
+      if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes(file + ext)) throw err;
+      lastErr = err;
+    }
+  }
+  if (!mod) {
+    const e = new Error(`Cannot find module '${file}'`, { cause: lastErr });
+    e.name = 'Runtime.ImportModuleError';
+    throw e;
+  }
+  const fn = mod[exportName] ?? mod.default?.[exportName];
+  if (typeof fn !== 'function') {
+    const e = new Error(`${handlerSpec} is undefined or not exported`);
+    e.name = 'Runtime.HandlerNotFound';
+    throw e;
+  }
+  return fn;
+}
+
+function invokeHandler(handler, event, context) {
+  // Callback-style handlers (three parameters) are still supported by the Node.js runtime.
+  if (handler.length >= 3) {
+    return new Promise((resolve, reject) => {
+      const maybe = handler(event, context, (err, value) => (err ? reject(err) : resolve(value)));
+      if (maybe && typeof maybe.then === 'function') maybe.then(resolve, reject);
+    });
+  }
+  return handler(event, context);
+}
+
+const FUNCTION_NAME = process.env.AWS_LAMBDA_FUNCTION_NAME;
+const FUNCTION_VERSION = process.env.AWS_LAMBDA_FUNCTION_VERSION;
+const MEMORY = process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
+
+async function run(handler, msg) {
+  const deadline = msg.d;
+  const context = {
+    awsRequestId: msg.r,
+    invokedFunctionArn: msg.a,
+    functionName: FUNCTION_NAME,
+    functionVersion: FUNCTION_VERSION,
+    memoryLimitInMB: MEMORY,
+    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+  try {
+    const event = JSON.parse(msg.e);
+    const result = await invokeHandler(handler, event, context);
+    const payload = result === undefined ? 'null' : JSON.stringify(result);
+    process.send({ t: 'r', i: msg.i, p: payload ?? 'null' });
+  } catch (err) {
+    process.send({ t: 'e', i: msg.i, p: JSON.stringify(describeError(err)) });
+  }
+}
+
+try {
+  const handler = await loadHandler();
+  process.on('message', (msg) => {
+    if (msg.t === 'i') void run(handler, msg);
+  });
+  process.send({ t: 'ready' });
+} catch (err) {
+  process.send({ t: 'initError', p: JSON.stringify(describeError(err)) }, () => process.exit(1));
+}

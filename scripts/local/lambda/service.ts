@@ -1,0 +1,278 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { effectiveQualifier, functionArn, parseFunctionName } from './arn.js';
+import { CLOUDWATCH_TARGET_PREFIX, handleCloudWatch } from './cloudwatch-api.js';
+import { snapshotBundle } from './code-store.js';
+import {
+  type Clock,
+  getFunction,
+  getVersion,
+  lambdaTimestamp,
+  resolveQualifier,
+  validateConfig,
+} from './control-plane.js';
+import { EnvironmentManager, type EnvironmentSpec } from './environments.js';
+import { LambdaApiError } from './errors.js';
+import { MetricsStore } from './metrics.js';
+import { type FunctionConfig, type FunctionRecord, LATEST, type LambdaState } from './model.js';
+import { handleLambdaRest, isLambdaPath } from './rest-api.js';
+import { pickVersion } from './routing.js';
+import { StateStore } from './store.js';
+
+export interface LambdaServiceOptions {
+  dataDir: string;
+  region: string;
+  accountId: string;
+  /** AWS_ENDPOINT_URL given to every function, so their SDK clients reach the local cloud. */
+  awsEndpoint: string;
+  /** Stop an environment after this long without work (default 5 min). */
+  idleMs?: number;
+  /** Concurrent environments per version before calls queue (default 4). */
+  maxEnvironmentsPerVersion?: number;
+  /** How long UpdateFunctionConfiguration reports LastUpdateStatus InProgress (default 300 ms). */
+  updateSettleMs?: number;
+  log?: (line: string) => void;
+  clock?: Clock;
+  random?: () => number;
+}
+
+export interface FunctionDefinition {
+  name: string;
+  /** A bundle directory (index.mjs exporting the handler), e.g. one of scripts/bundle.ts. */
+  bundleDir: string;
+  /** Default `index.handler`. */
+  handler?: string;
+  environment: Record<string, string>;
+  memoryMb: number;
+  timeoutSeconds: number;
+  description?: string;
+}
+
+export interface InvokeResult {
+  statusCode: number;
+  executedVersion: string;
+  /** "Unhandled" when the handler threw, timed out or crashed; the payload is then Lambda's error JSON. */
+  functionError?: string;
+  payload: Buffer;
+}
+
+export interface LambdaService {
+  /** Serves Lambda REST (/2015-03-31/…) and CloudWatch GetMetricData; false when the request is not ours. */
+  handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<boolean>;
+  /** Creates the function or updates $LATEST's code and configuration; a no-op when nothing changed. */
+  ensureFunction(def: FunctionDefinition): Promise<void>;
+  invoke(functionName: string, qualifier: string | undefined, payload: Buffer): Promise<InvokeResult>;
+  /** The CloudWatch-like invocation metrics (also served through GetMetricData). */
+  metrics(): MetricsStore;
+  /** Live execution environments per `function:version`. */
+  environments(): Record<string, number>;
+  /** The control-plane state (read-only use). */
+  state(): LambdaState;
+  close(): Promise<void>;
+}
+
+const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+export async function createLambdaService(opts: LambdaServiceOptions): Promise<LambdaService> {
+  const lambdaDir = path.join(opts.dataDir, 'lambda');
+  const tmpRoot = path.join(opts.dataDir, 'tmp');
+  await mkdir(lambdaDir, { recursive: true });
+  const state = await StateStore.load(path.join(lambdaDir, 'state.json'));
+  // Environments do not survive a restart, so neither does their /tmp.
+  for (const name of Object.keys(state.functions))
+    await rm(path.join(tmpRoot, name), { recursive: true, force: true });
+  const store = new StateStore(path.join(lambdaDir, 'state.json'), () => state);
+  const clock = opts.clock ?? { now: () => Date.now() };
+  const random = opts.random ?? Math.random;
+  const metrics = new MetricsStore();
+  const manager = new EnvironmentManager({
+    tmpRoot,
+    idleMs: opts.idleMs ?? 300_000,
+    maxPerVersion: opts.maxEnvironmentsPerVersion ?? 4,
+    log: opts.log,
+  });
+  const ctx: ServiceContext = {
+    state,
+    clock,
+    region: opts.region,
+    accountId: opts.accountId,
+    lambdaDir,
+    settleMs: opts.updateSettleMs ?? 300,
+    save: () => store.save(),
+    invoke: (fn, q, payload) => invoke(fn, q, payload),
+  };
+
+  const specs = new Map<string, EnvironmentSpec>();
+  function specFor(fn: FunctionRecord, config: FunctionConfig): EnvironmentSpec {
+    const key = `${fn.name}\0${config.version}\0${config.revisionId}`;
+    let spec = specs.get(key);
+    if (spec) return spec;
+    const codeDir = path.resolve(lambdaDir, config.codeDir);
+    spec = {
+      functionName: fn.name,
+      version: config.version,
+      revision: config.revisionId,
+      codeDir,
+      handler: config.handler,
+      memoryMb: config.memoryMb,
+      timeoutSeconds: config.timeoutSeconds,
+      env: {
+        PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+        LANG: 'en_US.UTF-8',
+        TZ: ':UTC',
+        AWS_ENDPOINT_URL: opts.awsEndpoint,
+        ...config.environment,
+        // Reserved variables last: Lambda does not let a function's configuration override them.
+        _HANDLER: config.handler,
+        LAMBDA_TASK_ROOT: codeDir,
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+        AWS_LAMBDA_FUNCTION_NAME: fn.name,
+        AWS_LAMBDA_FUNCTION_VERSION: config.version,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.memoryMb),
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
+        AWS_LAMBDA_LOG_STREAM_NAME: `local/[${config.version}]`,
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+        AWS_REGION: opts.region,
+        AWS_DEFAULT_REGION: opts.region,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+      },
+    };
+    specs.set(key, spec);
+    return spec;
+  }
+
+  async function invoke(
+    functionName: string,
+    qualifier: string | undefined,
+    payload: Buffer,
+  ): Promise<InvokeResult> {
+    const parsed = parseFunctionName(functionName);
+    const q = effectiveQualifier(parsed.qualifier, qualifier);
+    const fn = getFunction(state, parsed.name);
+    const resolved = resolveQualifier(fn, q);
+    const config =
+      resolved.kind === 'alias'
+        ? getVersion(fn, pickVersion(resolved.alias.functionVersion, resolved.alias.weights, random()))
+        : resolved.config;
+    if (payload.length > MAX_PAYLOAD_BYTES) {
+      throw new LambdaApiError(
+        'RequestTooLargeException',
+        413,
+        `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
+      );
+    }
+    const event = payload.length === 0 ? '{}' : payload.toString('utf8');
+    try {
+      JSON.parse(event);
+    } catch {
+      throw new LambdaApiError(
+        'InvalidRequestContentException',
+        400,
+        'Could not parse request body into json',
+      );
+    }
+    const requestId = randomUUID();
+    const arn = functionArn(opts.region, opts.accountId, fn.name, q);
+    const outcome = await manager.invoke(specFor(fn, config), event, requestId, arn);
+    metrics.record({
+      functionName: fn.name,
+      resource: q === undefined ? fn.name : `${fn.name}:${q}`,
+      executedVersion: config.version,
+      error: outcome.functionError !== undefined,
+      durationMs: outcome.durationMs,
+    });
+    return {
+      statusCode: 200,
+      executedVersion: config.version,
+      functionError: outcome.functionError,
+      payload: Buffer.from(outcome.payload, 'utf8'),
+    };
+  }
+
+  async function ensureFunction(def: FunctionDefinition): Promise<void> {
+    validateConfig({
+      environment: def.environment,
+      memoryMb: def.memoryMb,
+      timeoutSeconds: def.timeoutSeconds,
+    });
+    const code = await snapshotBundle(lambdaDir, def.bundleDir);
+    const wanted = {
+      handler: def.handler ?? 'index.handler',
+      environment: { ...def.environment },
+      memoryMb: def.memoryMb,
+      timeoutSeconds: def.timeoutSeconds,
+      description: def.description ?? '',
+      ...code,
+    };
+    const existing = state.functions[def.name];
+    const now = clock.now();
+    if (!existing) {
+      state.functions[def.name] = {
+        name: def.name,
+        latest: { version: LATEST, revisionId: randomUUID(), lastModified: lambdaTimestamp(now), ...wanted },
+        updateCompletesAt: 0,
+        versions: [],
+        nextVersion: 1,
+        aliases: {},
+      };
+    } else {
+      const current = existing.latest;
+      const same = (Object.keys(wanted) as (keyof typeof wanted)[]).every(
+        (k) => JSON.stringify(current[k]) === JSON.stringify(wanted[k]),
+      );
+      if (same) return;
+      existing.latest = {
+        ...current,
+        ...wanted,
+        revisionId: randomUUID(),
+        lastModified: lambdaTimestamp(now),
+      };
+      existing.updateCompletesAt = 0;
+    }
+    await store.save();
+  }
+
+  return {
+    async handle(req, res, body) {
+      const url = req.url ?? '/';
+      const target = req.headers['x-amz-target'];
+      if (
+        req.method === 'POST' &&
+        typeof target === 'string' &&
+        target.startsWith(CLOUDWATCH_TARGET_PREFIX)
+      ) {
+        const out = handleCloudWatch(target, body, metrics);
+        res.writeHead(out.status, { ...out.headers, 'x-amzn-requestid': randomUUID() });
+        res.end(out.body);
+        return true;
+      }
+      if (!isLambdaPath(url)) return false;
+      await handleLambdaRest(ctx, req, res, body);
+      return true;
+    },
+    ensureFunction,
+    invoke,
+    metrics: () => metrics,
+    environments: () => manager.counts(),
+    state: () => state,
+    async close() {
+      await manager.close();
+      await store.save();
+    },
+  };
+}
+
+/** What the REST layer needs from the service. */
+export interface ServiceContext {
+  state: LambdaState;
+  clock: Clock;
+  region: string;
+  accountId: string;
+  lambdaDir: string;
+  settleMs: number;
+  save(): Promise<void>;
+  invoke(functionName: string, qualifier: string | undefined, payload: Buffer): Promise<InvokeResult>;
+}

@@ -1,0 +1,62 @@
+import { open, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { emptyState, type LambdaState, stateSchema } from './model.js';
+
+/**
+ * state.json written by write-to-temp, fsync, rename, fsync(dir): a kill at any moment leaves either
+ * the previous or the next complete document. Saves are serialised and coalesced: a save requested
+ * while one is running writes the newest state once it finishes.
+ */
+export class StateStore {
+  private running: Promise<void> | undefined;
+  private pending: Promise<void> | undefined;
+
+  constructor(
+    private readonly file: string,
+    private readonly current: () => LambdaState,
+  ) {}
+
+  static async load(file: string): Promise<LambdaState> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
+      throw err;
+    }
+    return stateSchema.parse(JSON.parse(text));
+  }
+
+  save(): Promise<void> {
+    if (!this.running) {
+      this.running = this.write().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
+    }
+    this.pending ??= this.running.then(() => {
+      this.pending = undefined;
+      return this.save();
+    });
+    return this.pending;
+  }
+
+  private async write(): Promise<void> {
+    const text = JSON.stringify(this.current(), null, 1);
+    const tmp = `${this.file}.tmp`;
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, this.file);
+    const dir = await open(path.dirname(this.file), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+}
