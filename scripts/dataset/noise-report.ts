@@ -31,6 +31,8 @@ export interface TargetNoise {
   floor: { rmse: number; mae: number };
   goldenLinear: { rmse: number; mae: number };
   goldenQuadratic: { rmse: number; mae: number };
+  /** A model that ignores the person and predicts the training mean: what "learned nothing" scores. */
+  goldenMeanOnly: { rmse: number; mae: number };
   clippedLow: number;
   clippedHigh: number;
 }
@@ -73,6 +75,10 @@ export function noiseReport(
       floor: evaluate(mcFit, mcTest, k, 'quadratic'),
       goldenLinear: evaluate(tr, go, k, 'linear'),
       goldenQuadratic: evaluate(tr, go, k, 'quadratic'),
+      goldenMeanOnly: errors(
+        go.y.map(() => avg(col(tr.y, k))),
+        col(go.y, k),
+      ),
       clippedLow: all.filter((v) => v <= range.min).length / all.length,
       clippedHigh: all.filter((v) => v >= range.max).length / all.length,
     };
@@ -101,11 +107,11 @@ export function formatNoiseReport(rep: NoiseReport): string {
   const f = (v: number) => v.toFixed(1);
   const lines = [
     `noise per target (floor: quadratic fit on ${rep.monteCarloRows} rows, scored on another ${rep.monteCarloRows}; golden: fit on the template)`,
-    '| target | injected SD | floor RMSE | floor MAE | golden RMSE lin | golden MAE lin | golden RMSE quad | golden MAE quad | at min | at max |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| target | injected SD | floor RMSE | floor MAE | golden RMSE lin | golden MAE lin | golden RMSE quad | golden MAE quad | golden MAE mean-only | at min | at max |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rep.targets.map(
       (t) =>
-        `| ${t.target} | ${f(t.injectedSd)} | ${f(t.floor.rmse)} | ${f(t.floor.mae)} | ${f(t.goldenLinear.rmse)} | ${f(t.goldenLinear.mae)} | ${f(t.goldenQuadratic.rmse)} | ${f(t.goldenQuadratic.mae)} | ${(100 * t.clippedLow).toFixed(1)} % | ${(100 * t.clippedHigh).toFixed(1)} % |`,
+        `| ${t.target} | ${f(t.injectedSd)} | ${f(t.floor.rmse)} | ${f(t.floor.mae)} | ${f(t.goldenLinear.rmse)} | ${f(t.goldenLinear.mae)} | ${f(t.goldenQuadratic.rmse)} | ${f(t.goldenQuadratic.mae)} | ${f(t.goldenMeanOnly.mae)} | ${(100 * t.clippedLow).toFixed(1)} % | ${(100 * t.clippedHigh).toFixed(1)} % |`,
     ),
     `seat_position vs stature: slope ${rep.seatPosition.slopeMmPerMm.toFixed(3)} mm/mm, r² ${rep.seatPosition.r2OnStature.toFixed(2)}`,
     `preferred hip X (unclipped): p95 ${f(rep.seatPosition.preferredHipX95)} mm aft of BOF, p2.5–p97.5 span ${f(rep.seatPosition.travel2p5to97p5)} mm`,
