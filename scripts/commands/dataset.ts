@@ -37,7 +37,9 @@ export function registerDataset(program: Command): void {
     .option('--golden <n>', 'golden (validation) records, stature tails included', String(DEFAULT_GOLDEN))
     .option('--report', 'also print the noise table of docs/dataset.md (slower: Monte Carlo)')
     .action(async (raw: unknown) => {
-      const opts = optionsSchema.parse(raw);
+      const parsed = optionsSchema.safeParse(raw);
+      if (!parsed.success) throw new Error(`dataset: ${z.prettifyError(parsed.error)}`);
+      const opts = parsed.data;
       const { training, golden, goldenTails } = generateDatasets(opts);
       const templateJson = serializeDataset(training);
       const goldenJson = serializeDataset(golden);
