@@ -86,6 +86,9 @@ export async function loadModel(bytes: Uint8Array): Promise<LoadedModel> {
   try {
     const [out] = await model.predict([PROBE_ROW, PROBE_ROW]);
     if (!out || out.length !== OUTPUT_WIDTH) throw new Error('probe returned no row');
+    // A model that answers NaN for an average adult would only ever produce 5xx responses.
+    if (!out.every(Number.isFinite))
+      throw new Error(`non-finite output for an average adult: [${out.join(', ')}]`);
   } catch (err) {
     await session.release();
     const message = `probe inference failed: ${(err as Error).message}`;
@@ -120,13 +123,7 @@ function buildModel(
     const result = await session.run(feeds, fetches);
     const out = result[outputName];
     const dims = out?.dims;
-    if (
-      !out ||
-      out.type !== 'float32' ||
-      dims?.length !== 2 ||
-      dims[0] !== rows ||
-      dims[1] !== OUTPUT_WIDTH
-    ) {
+    if (out?.type !== 'float32' || dims?.length !== 2 || dims[0] !== rows || dims[1] !== OUTPUT_WIDTH) {
       throw new Error(
         `output "${outputName}" is ${out?.type} [${dims?.join(', ')}], expected float32 [${rows}, ${OUTPUT_WIDTH}]`,
       );

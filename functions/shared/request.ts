@@ -52,14 +52,15 @@ export interface RequestError {
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: RequestError };
 
-function describe(field: string, issue: z.core.$ZodIssue): FieldProblem {
+// zod 4 issues do not carry the input by default; the caller passes the field's value.
+function describe(field: string, issue: z.core.$ZodIssue, input: unknown): FieldProblem {
   if (issue.code === 'invalid_type') {
     const received = (issue as { received?: string }).received;
-    if (issue.input === undefined) return { field, code: 'missing_field', message: `${field} is required` };
+    if (input === undefined) return { field, code: 'missing_field', message: `${field} is required` };
     if (received === 'Infinity' || received === 'NaN') {
       return { field, code: 'not_finite', message: `${field} must be a finite number` };
     }
-    const got = issue.input === null ? 'null' : Array.isArray(issue.input) ? 'array' : typeof issue.input;
+    const got = input === null ? 'null' : Array.isArray(input) ? 'array' : typeof input;
     return { field, code: 'invalid_type', message: `${field} must be a ${issue.expected}, got ${got}` };
   }
   if ((issue.code === 'too_small' || issue.code === 'too_big') && field in PLAUSIBLE_INPUT_RANGES) {
@@ -91,9 +92,10 @@ export function parseRecommendRequest(body: unknown): Parsed<RecommendRequest> {
   }
   const result = recommendRequestSchema.safeParse(body);
   if (result.success) return { ok: true, value: result.data };
-  const fields = result.error.issues.map((issue) =>
-    describe(issue.path.map(String).join('.') || '(body)', issue),
-  );
+  const fields = result.error.issues.map((issue) => {
+    const name = issue.path.map(String).join('.') || '(body)';
+    return describe(name, issue, (body as Record<string, unknown>)[name]);
+  });
   const first = fields[0] as FieldProblem;
   return {
     ok: false,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FEATURES, TARGETS } from '../../functions/shared/contract.js';
 import { clampToActuators, loadModel, ModelContractError } from '../../functions/shared/inference.js';
 import { checkContract, type ModelSignature } from '../../functions/shared/model-signature.js';
-import { expectedOutputs, linearModel, PROBE_ROW } from './recommend-models.js';
+import { at, expectedOutputs, linearModel, PROBE_ROW } from './recommend-models.js';
 
 const f32 = (x: number) => Math.fround(x);
 
@@ -27,12 +27,12 @@ describe('checkContract', () => {
     };
     expect(checkContract(okSignature, reversed)).toEqual([]);
     // -1 is how some exporters write an unnamed dynamic dimension.
-    const minusOne = { ...okSignature, inputs: [{ ...okSignature.inputs[0]!, shape: [-1, 6] }] };
+    const minusOne = { ...okSignature, inputs: [{ ...at(okSignature.inputs, 0), shape: [-1, 6] }] };
     expect(checkContract(minusOne, {})).toEqual([]);
   });
 
-  const input = okSignature.inputs[0]!;
-  const output = okSignature.outputs[0]!;
+  const input = at(okSignature.inputs, 0);
+  const output = at(okSignature.outputs, 0);
   const cases: Array<[string, ModelSignature, Record<string, string>, string]> = [
     ['two inputs', { ...okSignature, inputs: [input, { ...input, name: 'z' }] }, {}, 'input_count'],
     ['no inputs', { ...okSignature, inputs: [] }, {}, 'input_count'],
@@ -93,8 +93,8 @@ describe('loadModel', () => {
     expectClose(await model.predictOne(PROBE_ROW), expectedOutputs(PROBE_ROW));
     const other = [160, 30, 24, 42, 36, 58];
     const batch = await model.predict([PROBE_ROW, other]);
-    expectClose(batch[0]!, expectedOutputs(PROBE_ROW));
-    expectClose(batch[1]!, expectedOutputs(other));
+    expectClose(at(batch, 0), expectedOutputs(PROBE_ROW));
+    expectClose(at(batch, 1), expectedOutputs(other));
     await model.release();
   });
 
@@ -113,7 +113,7 @@ describe('loadModel', () => {
     expect(permuted.order).toEqual({ features, targets });
     const row = [190, 36, 29, 50, 44, 66];
     expectClose(await permuted.predictOne(row), expectedOutputs(row));
-    expectClose((await permuted.predict([row]))[0]!, expectedOutputs(row));
+    expectClose(at(await permuted.predict([row]), 0), expectedOutputs(row));
     // Control: the same permuted weights without metadata give different (wrong) canonical numbers.
     const unlabeled = await loadModel(
       linearModel({ features, targets, metadata: { features: undefined, targets: undefined } }),
@@ -127,7 +127,7 @@ describe('loadModel', () => {
     const rows = [PROBE_ROW, [150, 28, 22, 40, 34, 55], [200, 40, 31, 55, 47, 70]];
     const results = await Promise.all(rows.map((r) => model.predictOne(r)));
     results.forEach((res, i) => {
-      expectClose(res, expectedOutputs(rows[i]!));
+      expectClose(res, expectedOutputs(at(rows, i)));
     });
   });
 

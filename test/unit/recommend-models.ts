@@ -108,3 +108,10 @@ export function linearModel(opts: LinearModelOptions = {}): Uint8Array {
   });
   return onnx.ModelProto.encode(model).finish();
 }
+
+/** xs[i], failing the test instead of returning undefined. */
+export function at<T>(xs: readonly T[], i: number): T {
+  const x = xs[i];
+  if (x === undefined) throw new Error(`no element ${i}`);
+  return x;
+}
