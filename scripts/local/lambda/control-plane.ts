@@ -127,16 +127,12 @@ export function updateConfiguration(
   return fn.latest;
 }
 
-/** The parts of a configuration a published version freezes; equal parts mean "nothing to publish". */
+/**
+ * The parts of a configuration a published version freezes; equal parts mean "nothing to publish".
+ * The description is left out: a version's description comes from the PublishVersion call.
+ */
 function publishedShape(c: FunctionConfig): string {
-  return JSON.stringify([
-    c.codeSha256,
-    c.handler,
-    c.environment,
-    c.memoryMb,
-    c.timeoutSeconds,
-    c.description,
-  ]);
+  return JSON.stringify([c.codeSha256, c.handler, c.environment, c.memoryMb, c.timeoutSeconds]);
 }
 
 export interface PublishRequest {
