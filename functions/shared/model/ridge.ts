@@ -2,7 +2,7 @@
  * Closed-form multi-output ridge regression on standardised features.
  *
  * Standardising first makes one λ mean the same thing for every column (stature in cm and a hinge
- * term in cm² would otherwise be penalised very differently) and keeps the normal equations well
+ * term in cm would otherwise be penalised differently) and keeps the normal equations well
  * conditioned although the five segments are strongly collinear with stature. The intercept is not
  * penalised: it is the mean of each target.
  */
@@ -15,45 +15,68 @@ export interface LinearFit {
   intercept: number[];
 }
 
+/** Row-major matrix in one typed array: the recommend cold start trains on it without nested arrays. */
+export interface FlatMatrix {
+  data: Float64Array;
+  rows: number;
+  cols: number;
+}
+
+export function toFlat(m: number[][]): FlatMatrix {
+  const rows = m.length;
+  const cols = m[0]?.length ?? 0;
+  const data = new Float64Array(rows * cols);
+  m.forEach((r, i) => {
+    data.set(r, i * cols);
+  });
+  return { data, rows, cols };
+}
+
 export function fitRidge(x: number[][], y: number[][], lambda: number): LinearFit {
-  const n = x.length;
-  const d = x[0]?.length ?? 0;
-  const t = y[0]?.length ?? 0;
-  if (n < 2 || d === 0 || t === 0 || y.length !== n)
+  return fitRidgeFlat(toFlat(x), toFlat(y), lambda);
+}
+
+export function fitRidgeFlat(x: FlatMatrix, y: FlatMatrix, lambda: number): LinearFit {
+  const { rows: n, cols: d } = x;
+  const t = y.cols;
+  if (n < 2 || d === 0 || t === 0 || y.rows !== n)
     throw new Error('fitRidge: need at least 2 rows of x and y');
+  const xs = x.data;
+  const ys = y.data;
 
-  const mean = columnMeans(x, d);
-  const scale = new Array<number>(d).fill(0);
-  for (const row of x) {
-    for (let j = 0; j < d; j++)
-      scale[j] = (scale[j] as number) + ((row[j] as number) - (mean[j] as number)) ** 2;
-  }
-  // A constant column gets scale 1 so it simply contributes nothing instead of dividing by zero.
-  for (let j = 0; j < d; j++) scale[j] = Math.sqrt((scale[j] as number) / n) || 1;
-  const yMean = columnMeans(y, t);
-
-  // Normal equations (ZᵀZ + λI) W = Zᵀ(Y − ȳ), accumulated row by row without materialising Z.
-  const a = Array.from({ length: d }, () => new Array<number>(d).fill(0));
-  const b = Array.from({ length: d }, () => new Array<number>(t).fill(0));
-  const z = new Array<number>(d);
+  const mean = columnMeans(x);
+  const yMean = columnMeans(y);
+  // Cross products of the centred columns, then divided by the scales once at the end.
+  const a = new Float64Array(d * d);
+  const b = new Float64Array(d * t);
+  const c = new Float64Array(d);
+  const e = new Float64Array(t);
   for (let i = 0; i < n; i++) {
-    const xi = x[i] as number[];
-    const yi = y[i] as number[];
-    for (let j = 0; j < d; j++) z[j] = ((xi[j] as number) - (mean[j] as number)) / (scale[j] as number);
+    for (let j = 0; j < d; j++) c[j] = (xs[i * d + j] as number) - (mean[j] as number);
+    for (let k = 0; k < t; k++) e[k] = (ys[i * t + k] as number) - (yMean[k] as number);
     for (let j = 0; j < d; j++) {
-      const zj = z[j] as number;
-      const aj = a[j] as number[];
-      for (let k = 0; k <= j; k++) aj[k] = (aj[k] as number) + zj * (z[k] as number);
-      const bj = b[j] as number[];
-      for (let k = 0; k < t; k++) bj[k] = (bj[k] as number) + zj * ((yi[k] as number) - (yMean[k] as number));
+      const cj = c[j] as number;
+      for (let k = 0; k <= j; k++) a[j * d + k] = (a[j * d + k] as number) + cj * (c[k] as number);
+      for (let k = 0; k < t; k++) b[j * t + k] = (b[j * t + k] as number) + cj * (e[k] as number);
     }
   }
+  // A constant column gets scale 1 so it simply contributes nothing instead of dividing by zero.
+  const scale = Array.from({ length: d }, (_, j) => Math.sqrt((a[j * d + j] as number) / n) || 1);
+
+  // Normal equations on the standardised design Z: (ZᵀZ + λI) W = Zᵀ(Y − ȳ).
+  const am: number[][] = [];
+  const bm: number[][] = [];
   for (let j = 0; j < d; j++) {
-    const aj = a[j] as number[];
-    aj[j] = (aj[j] as number) + lambda;
-    for (let k = 0; k < j; k++) (a[k] as number[])[j] = aj[k] as number;
+    const sj = scale[j] as number;
+    am.push(
+      Array.from({ length: d }, (_, k) => {
+        const v = (k <= j ? a[j * d + k] : a[k * d + j]) as number;
+        return v / (sj * (scale[k] as number)) + (k === j ? lambda : 0);
+      }),
+    );
+    bm.push(Array.from(b.subarray(j * t, (j + 1) * t), (v) => v / sj));
   }
-  return { mean, scale, weights: choleskySolve(a, b), intercept: yMean };
+  return { mean, scale, weights: choleskySolve(am, bm), intercept: yMean };
 }
 
 export function predictLinear(fit: LinearFit, row: readonly number[]): number[] {
@@ -66,10 +89,12 @@ export function predictLinear(fit: LinearFit, row: readonly number[]): number[] 
   return out;
 }
 
-function columnMeans(m: number[][], width: number): number[] {
-  const s = new Array<number>(width).fill(0);
-  for (const row of m) for (let j = 0; j < width; j++) s[j] = (s[j] as number) + (row[j] as number);
-  return s.map((v) => v / m.length);
+function columnMeans(m: FlatMatrix): number[] {
+  const s = new Array<number>(m.cols).fill(0);
+  for (let i = 0; i < m.rows; i++) {
+    for (let j = 0; j < m.cols; j++) s[j] = (s[j] as number) + (m.data[i * m.cols + j] as number);
+  }
+  return s.map((v) => v / m.rows);
 }
 
 /** Solves A X = B for symmetric positive definite A (ridge guarantees it for λ > 0). */

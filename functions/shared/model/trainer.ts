@@ -6,10 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { FEATURES, METADATA_KEYS, TARGETS } from '../contract.js';
-import { type Dataset, toMatrices } from '../dataset.js';
-import { type Expansion, expandRow, quantiles } from './features.js';
+import type { Dataset } from '../dataset.js';
+import { type Expansion, expandFlat, expandRow, quantiles } from './features.js';
 import { writeLinearModel } from './onnx-writer.js';
-import { fitRidge, type LinearFit, predictLinear } from './ridge.js';
+import { type FlatMatrix, fitRidgeFlat, type LinearFit, predictLinear, toFlat } from './ridge.js';
 
 /**
  * - ridge: linear in the six inputs;
@@ -70,12 +70,12 @@ export function trainModel(dataset: Dataset, opts: TrainOptions = {}): TrainedMo
     if (!dataset.targets.includes(name))
       throw new InvalidTrainingDataError(`dataset has no target "${name}"`);
   }
-  const { x, y } = toMatrices(dataset);
-  if (x.length < 2 * (FEATURES.length + SPLINE_KNOT_QUANTILES.length + 2)) {
-    throw new InvalidTrainingDataError(`dataset has only ${x.length} records`);
+  const { x, y } = flatMatrices(dataset);
+  if (x.rows < 2 * (FEATURES.length + SPLINE_KNOT_QUANTILES.length + 2)) {
+    throw new InvalidTrainingDataError(`dataset has only ${x.rows} records`);
   }
   const kind = opts.kind ?? DEFAULT_KIND;
-  const params = fitKind(x, y, kind, opts.lambdaPerRow ?? LAMBDA_PER_ROW);
+  const params = fitFlat(x, y, kind, opts.lambdaPerRow ?? LAMBDA_PER_ROW);
   const predict = (rows: number[][]) =>
     rows.map((r) => predictLinear(params.fit, expandRow(r, params.expansion)));
 
@@ -91,25 +91,46 @@ export function trainModel(dataset: Dataset, opts: TrainOptions = {}): TrainedMo
   return { kind, onnx: writeLinearModel(params, { metadata }), predict, metadata, params };
 }
 
-function matricesSha256(x: number[][], y: number[][]): string {
-  const width = FEATURES.length + TARGETS.length;
-  const buf = new Float64Array(x.length * width);
-  x.forEach((row, i) => {
-    buf.set(row, i * width);
-    buf.set(y[i] as number[], i * width + row.length);
+/** Records as flat float64 matrices in FEATURES / TARGETS order. */
+function flatMatrices(d: Dataset): { x: FlatMatrix; y: FlatMatrix } {
+  const n = d.records.length;
+  const x = new Float64Array(n * FEATURES.length);
+  const y = new Float64Array(n * TARGETS.length);
+  d.records.forEach((r, i) => {
+    FEATURES.forEach((f, j) => {
+      x[i * FEATURES.length + j] = r[f] as number;
+    });
+    TARGETS.forEach((t, k) => {
+      y[i * TARGETS.length + k] = r[t] as number;
+    });
   });
-  return createHash('sha256').update(new Uint8Array(buf.buffer)).digest('hex');
+  return { x: { data: x, rows: n, cols: FEATURES.length }, y: { data: y, rows: n, cols: TARGETS.length } };
+}
+
+/** Both matrices' float64 bytes (host order, little-endian on Lambda's x86_64/arm64): features, then targets. */
+function matricesSha256(x: FlatMatrix, y: FlatMatrix): string {
+  return createHash('sha256')
+    .update(new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength))
+    .update(new Uint8Array(y.data.buffer, y.data.byteOffset, y.data.byteLength))
+    .digest('hex');
 }
 
 /** Fits one model kind on matrices in FEATURES/TARGETS order (also used by cross-validation). */
 export function fitKind(x: number[][], y: number[][], kind: ModelKind, lambdaPerRow = LAMBDA_PER_ROW) {
-  const expansion = expansionFor(kind, x);
-  const design = expansion ? x.map((r) => expandRow(r, expansion)) : x;
-  return { fit: fitRidge(design, y, lambdaPerRow * x.length), expansion, inputWidth: FEATURES.length };
+  return fitFlat(toFlat(x), toFlat(y), kind, lambdaPerRow);
 }
 
-function expansionFor(kind: ModelKind, x: number[][]): Expansion | undefined {
-  const height = x.map((r) => r[0] as number);
+function fitFlat(x: FlatMatrix, y: FlatMatrix, kind: ModelKind, lambdaPerRow: number) {
+  const expansion = expansionFor(kind, x);
+  return {
+    fit: fitRidgeFlat(expandFlat(x, expansion), y, lambdaPerRow * x.rows),
+    expansion,
+    inputWidth: FEATURES.length,
+  };
+}
+
+function expansionFor(kind: ModelKind, x: FlatMatrix): Expansion | undefined {
+  const height = Array.from({ length: x.rows }, (_, i) => x.data[i * x.cols] as number);
   if (kind === 'ridge+height2') {
     return { feature: 0, hinges: [], square: { center: height.reduce((a, b) => a + b, 0) / height.length } };
   }
