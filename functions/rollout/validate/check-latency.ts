@@ -1,0 +1,40 @@
+import { type CheckResult, fmt, passedOrFailed } from './check-result.js';
+
+/**
+ * Batch inference time per row over the golden set: one warm-up run (first-run allocations and lazy
+ * kernel setup are not what a warm Lambda pays), then the median of `runs` timed runs so one
+ * scheduling hiccup on a busy machine cannot fail a model.
+ */
+export async function measureLatency(
+  predictBatch: () => Promise<unknown>,
+  rows: number,
+  runs: number,
+): Promise<{ medianUsPerRow: number; runsUsPerRow: number[] }> {
+  await predictBatch();
+  const perRow: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await predictBatch();
+    perRow.push(((performance.now() - t0) * 1000) / rows);
+  }
+  const sorted = [...perRow].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median =
+    sorted.length % 2 === 1
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return { medianUsPerRow: median, runsUsPerRow: perRow };
+}
+
+export function checkLatency(
+  measured: { medianUsPerRow: number; runsUsPerRow: number[] },
+  rows: number,
+  budgetUsPerRow: number,
+): CheckResult {
+  return {
+    name: 'latency',
+    status: passedOrFailed(measured.medianUsPerRow <= budgetUsPerRow),
+    summary: `median ${fmt(measured.medianUsPerRow)} µs per row over ${rows} rows (budget ${fmt(budgetUsPerRow)} µs)`,
+    details: { rows, budgetUsPerRow, ...measured },
+  };
+}
