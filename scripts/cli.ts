@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerDataset } from './commands/dataset.js';
+import { registerLocal } from './commands/local.js';
 import { registerTrain } from './commands/train.js';
 
 /**
@@ -9,6 +10,7 @@ import { registerTrain } from './commands/train.js';
 const program = new Command('hypermob').description('hypermob-recommend tools').showHelpAfterError();
 
 registerDataset(program);
+registerLocal(program);
 registerTrain(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

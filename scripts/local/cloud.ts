@@ -1,0 +1,244 @@
+import { mkdir } from 'node:fs/promises';
+import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { FunctionKey } from '../../functions/catalog.js';
+import { bundleFunctions, hostArch } from '../bundle.js';
+import { createApiFront } from './api/front.js';
+import { bootstrap } from './bootstrap.js';
+import { localClients } from './clients.js';
+import { EventBus } from './events/bus.js';
+import { createLambdaService, type LambdaService } from './lambda/index.js';
+import { wireRollout } from './rollout-wiring.js';
+import { startS3Service } from './s3/service.js';
+import { SFN_TARGET_PREFIX, type SfnService, startSfnService } from './sfn/service.js';
+
+/**
+ * The whole local cloud in one process: one AWS endpoint (Lambda, Step Functions and S3 on one
+ * port, routed by path and X-Amz-Target as AWS's hostnames would), the HTTP API, the event bus
+ * between S3 and Step Functions, and the bootstrap that creates what the CDK stack creates.
+ */
+export interface LocalCloudOptions {
+  dataDir: string;
+  /** 0 picks a free port. */
+  awsPort: number;
+  apiPort: number;
+  host?: string;
+  region?: string;
+  accountId?: string;
+  /** Multiplies Wait `Seconds` and Retry intervals of executions (tests: 0.01). Default 1. */
+  timeScale?: number;
+  /** Which functions to bundle and create: all (default), some, or none. */
+  functions?: 'all' | 'none' | FunctionKey[];
+  /** Train and put the default model live on first start (default true). */
+  model?: boolean;
+  /** Create the rollout state machine and its S3 → Step Functions rule (default true). */
+  rollout?: boolean;
+  /** Bundle output directory (default dist/functions). */
+  bundleOutDir?: string;
+  /** Idle expiry of execution environments (ms). */
+  idleMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalCloud {
+  awsEndpoint: string;
+  apiEndpoint: string;
+  region: string;
+  accountId: string;
+  dataDir: string;
+  /** Resolves when the bootstrap has finished; rejects if it failed. */
+  ready: Promise<void>;
+  health(): Health;
+  lambda: LambdaService;
+  sfn: SfnService;
+  events: EventBus;
+  stop(): Promise<void>;
+}
+
+export interface Health {
+  ready: boolean;
+  parts: Record<'s3' | 'lambda' | 'stepFunctions' | 'events' | 'bootstrap', string>;
+  liveVersion?: string;
+  warnings: string[];
+  error?: string;
+}
+
+export const DEFAULT_REGION = 'us-east-1';
+export const DEFAULT_ACCOUNT_ID = '000000000000';
+
+export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalCloud> {
+  const host = opts.host ?? '127.0.0.1';
+  const region = opts.region ?? DEFAULT_REGION;
+  const accountId = opts.accountId ?? DEFAULT_ACCOUNT_ID;
+  const dataDir = path.resolve(opts.dataDir);
+  const log = opts.log ?? (() => {});
+  await mkdir(dataDir, { recursive: true });
+
+  const health: Health = {
+    ready: false,
+    parts: {
+      s3: 'starting',
+      lambda: 'starting',
+      stepFunctions: 'starting',
+      events: 'starting',
+      bootstrap: 'pending',
+    },
+    warnings: [],
+  };
+  const warn = (line: string) => {
+    health.warnings.push(line);
+    log(`warning: ${line}`);
+  };
+
+  // The AWS port first: functions get its address as AWS_ENDPOINT_URL before anything runs.
+  let route: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void> = async (_q, res) => {
+    res.writeHead(503).end();
+  };
+  const awsServer = http.createServer((req, res) => {
+    collect(req)
+      .then((body) => route(req, res, body))
+      .catch((err: unknown) => {
+        log(`aws endpoint: ${req.method} ${req.url} failed: ${String(err)}`);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String(err));
+      });
+  });
+  const awsPort = await listen(awsServer, opts.awsPort, host);
+  const awsEndpoint = `http://${host}:${awsPort}`;
+
+  const events = new EventBus(log);
+  const lambda = await createLambdaService({
+    dataDir,
+    region,
+    accountId,
+    awsEndpoint,
+    ...(opts.idleMs !== undefined ? { idleMs: opts.idleMs } : {}),
+    log,
+  });
+  health.parts.lambda = 'ok';
+  const s3 = await startS3Service({
+    dataDir,
+    region,
+    accountId,
+    onObjectCreated: (e) => events.putEvent(e),
+    log,
+  });
+  health.parts.s3 = 'ok';
+  const sfn = await startSfnService({
+    dataDir,
+    region,
+    accountId,
+    invoke: (name, qualifier, payload) => lambda.invoke(name, qualifier, payload),
+    timeScale: opts.timeScale ?? 1,
+    log,
+  });
+  health.parts.stepFunctions = 'ok';
+
+  route = async (req, res, body) => {
+    if (await lambda.handle(req, res, body)) return;
+    if (String(req.headers['x-amz-target'] ?? '').startsWith(SFN_TARGET_PREFIX))
+      return sfn.handle(req, res, body);
+    return s3.handle(req, res, body);
+  };
+
+  const api = createApiFront({
+    invoke: (name, qualifier, payload) => lambda.invoke(name, qualifier, payload),
+    accountId,
+    health: () => health,
+    log,
+  });
+  const apiServer = http.createServer((req, res) => {
+    api(req, res).catch((err: unknown) => {
+      log(`api: ${String(err)}`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  const apiPort = await listen(apiServer, opts.apiPort, host);
+
+  const clients = localClients(awsEndpoint, region);
+  const functionKeys = opts.functions ?? 'all';
+  const ready = (async () => {
+    health.parts.bootstrap = 'running';
+    const result = await bootstrap(
+      {
+        clients,
+        lambda,
+        bundle: () =>
+          functionKeys === 'none'
+            ? Promise.resolve({})
+            : bundleFunctions({
+                arch: hostArch(),
+                ...(functionKeys !== 'all' ? { only: functionKeys } : {}),
+                ...(opts.bundleOutDir ? { outDir: opts.bundleOutDir } : {}),
+                log,
+              }),
+        warn,
+        log,
+      },
+      { model: opts.model ?? true },
+    );
+    if (result.liveVersion) health.liveVersion = result.liveVersion;
+    if (opts.rollout ?? true) await wireRollout({ sfn, events, region, accountId, warn, log });
+    health.parts.events = 'ok';
+    health.parts.bootstrap = 'done';
+    health.ready = true;
+  })();
+  ready.catch((err: unknown) => {
+    health.parts.bootstrap = 'failed';
+    health.error = err instanceof Error ? err.message : String(err);
+    log(`bootstrap failed: ${health.error}`);
+  });
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      await ready.catch(() => {});
+      await Promise.all([close(apiServer), close(awsServer)]);
+      await sfn.close();
+      await events.drain();
+      await lambda.close();
+      await s3.close();
+      for (const c of Object.values(clients)) c.destroy();
+    })();
+    return stopped;
+  };
+
+  return {
+    awsEndpoint,
+    apiEndpoint: `http://${host}:${apiPort}`,
+    region,
+    accountId,
+    dataDir,
+    ready,
+    health: () => health,
+    lambda,
+    sfn,
+    events,
+    stop,
+  };
+}
+
+async function collect(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

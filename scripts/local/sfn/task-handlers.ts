@@ -1,0 +1,114 @@
+import { parseFunctionRef } from './arns.js';
+import { type HistoryDraft, lambdaEvents } from './history.js';
+
+/**
+ * aws-local-stepfunctions calls Lambda through its own SDK client unless a Task state has a local
+ * handler. Every Lambda Task gets one here that invokes the local Lambda service directly and turns
+ * a function error into a Task failure named after the error type, so ASL Retry/Catch on named
+ * errors (e.g. "ModelRejected") behave as on AWS.
+ */
+export type Invoke = (
+  functionName: string,
+  qualifier: string,
+  payload: Buffer,
+) => Promise<{ statusCode: number; executedVersion: string; functionError?: string; payload: Buffer }>;
+
+/** An error whose `name` is what ASL's ErrorEquals compares. */
+export class TaskFailure extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type Definition = { States?: Record<string, Record<string, unknown>> };
+
+const OPTIMISED_INVOKE = /^arn:aws[a-z-]*:states:::lambda:invoke$/;
+
+/** Task state name → Resource, through Parallel branches and Map iterators. */
+export function lambdaTaskStates(def: Definition, out = new Map<string, string>()): Map<string, string> {
+  for (const [name, state] of Object.entries(def.States ?? {})) {
+    if (state.Type === 'Task' && typeof state.Resource === 'string') {
+      if (state.Resource.includes(':lambda:')) out.set(name, state.Resource);
+    }
+    for (const nested of [
+      ...((state.Branches as Definition[] | undefined) ?? []),
+      state.Iterator as Definition | undefined,
+      state.ItemProcessor as Definition | undefined,
+    ]) {
+      if (nested) lambdaTaskStates(nested, out);
+    }
+  }
+  return out;
+}
+
+export function taskHandlers(
+  def: Definition,
+  invoke: Invoke,
+  record: (stateName: string, draft: HistoryDraft) => void,
+): Record<string, (input: Json) => Promise<Json>> {
+  const handlers: Record<string, (input: Json) => Promise<Json>> = {};
+  for (const [stateName, resource] of lambdaTaskStates(def)) {
+    handlers[stateName] = async (input: Json) => {
+      const optimised = OPTIMISED_INVOKE.test(resource);
+      const target = optimised ? String((input as Record<string, Json>)?.FunctionName ?? '') : resource;
+      const payload = optimised ? ((input as Record<string, Json>)?.Payload ?? null) : input;
+      const { name, qualifier } = parseFunctionRef(target);
+      record(stateName, lambdaEvents.scheduled(target, payload));
+      let result: Awaited<ReturnType<Invoke>>;
+      try {
+        record(stateName, lambdaEvents.started());
+        result = await invoke(name, qualifier ?? '$LATEST', Buffer.from(JSON.stringify(payload)));
+      } catch (err) {
+        const failure = new TaskFailure(
+          `Lambda.${err instanceof Error && err.name !== 'Error' ? err.name : 'ServiceException'}`,
+          err instanceof Error ? err.message : String(err),
+        );
+        record(stateName, lambdaEvents.failed(failure.name, failure.message));
+        throw failure;
+      }
+      const text = result.payload.toString('utf8');
+      const parsed = text.length > 0 ? (JSON.parse(text) as Json) : null;
+      if (result.functionError) {
+        const body = (parsed ?? {}) as Record<string, Json>;
+        const failure = new TaskFailure(
+          String(body.errorType ?? result.functionError),
+          String(body.errorMessage ?? text),
+        );
+        record(stateName, lambdaEvents.failed(failure.name, failure.message));
+        throw failure;
+      }
+      record(stateName, lambdaEvents.succeeded(parsed));
+      if (!optimised) return parsed;
+      return { ExecutedVersion: result.executedVersion, Payload: parsed, StatusCode: result.statusCode };
+    };
+  }
+  return handlers;
+}
+
+/** Wait `Seconds` and Retry intervals scaled by `scale` (ms), for tests that must not sleep minutes. */
+export function scaledOverrides(def: Definition, scale: number) {
+  const waits: Record<string, number> = {};
+  const retries: Record<string, number[]> = {};
+  const walk = (d: Definition) => {
+    for (const [name, state] of Object.entries(d.States ?? {})) {
+      if (state.Type === 'Wait' && typeof state.Seconds === 'number')
+        waits[name] = state.Seconds * 1000 * scale;
+      if (Array.isArray(state.Retry)) {
+        retries[name] = (state.Retry as { IntervalSeconds?: number }[]).map(
+          (r) => (r.IntervalSeconds ?? 1) * 1000 * scale,
+        );
+      }
+      for (const nested of [
+        ...((state.Branches as Definition[] | undefined) ?? []),
+        state.Iterator as Definition | undefined,
+        state.ItemProcessor as Definition | undefined,
+      ]) {
+        if (nested) walk(nested);
+      }
+    }
+  };
+  walk(def);
+  return { waitTimeOverrides: waits, retryIntervalOverrides: retries };
+}
