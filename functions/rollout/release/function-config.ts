@@ -1,0 +1,91 @@
+import {
+  type FunctionConfiguration,
+  GetFunctionConfigurationCommand,
+  ListVersionsByFunctionCommand,
+  PublishVersionCommand,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
+import { lambda } from '../../shared/aws-clients.js';
+import { lambdaCall } from '../shared/aws-errors.js';
+import { UpdateInProgressError } from '../shared/errors.js';
+import type { PublishedVersion } from './model-env.js';
+
+export async function latestConfiguration(functionName: string): Promise<FunctionConfiguration> {
+  return lambda().send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+}
+
+/**
+ * Polls `$LATEST` until no update is in progress (calls keep using the old configuration while
+ * it is, and PublishVersion would 409). Past the budget the ASL's UpdateInProgress retry takes over.
+ */
+export async function settledConfiguration(
+  functionName: string,
+  budgetMs: number,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Promise<FunctionConfiguration> {
+  const deadline = Date.now() + budgetMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    const cfg = await latestConfiguration(functionName);
+    if (cfg.LastUpdateStatus === 'Failed') {
+      throw new Error(
+        `${functionName} $LATEST update failed: ${cfg.LastUpdateStatusReason ?? 'no reason given'}`,
+      );
+    }
+    if (cfg.LastUpdateStatus !== 'InProgress' && cfg.State !== 'Pending') return cfg;
+    if (Date.now() + delay > deadline) {
+      throw new UpdateInProgressError(`${functionName} $LATEST is still updating after ${budgetMs} ms`);
+    }
+    await sleep(delay);
+  }
+}
+
+export async function updateEnvironment(
+  functionName: string,
+  cfg: FunctionConfiguration,
+  variables: Record<string, string>,
+) {
+  return lambdaCall('update $LATEST configuration', () =>
+    lambda().send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: functionName,
+        Environment: { Variables: variables },
+        RevisionId: cfg.RevisionId,
+      }),
+    ),
+  );
+}
+
+export async function publish(functionName: string, cfg: FunctionConfiguration, description: string) {
+  return lambdaCall('publish version', () =>
+    lambda().send(
+      new PublishVersionCommand({
+        FunctionName: functionName,
+        RevisionId: cfg.RevisionId,
+        Description: description.slice(0, 256),
+      }),
+    ),
+  );
+}
+
+export async function publishedVersions(functionName: string): Promise<PublishedVersion[]> {
+  const versions: PublishedVersion[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await lambda().send(
+      new ListVersionsByFunctionCommand({ FunctionName: functionName, Marker: marker, MaxItems: 50 }),
+    );
+    for (const v of page.Versions ?? []) {
+      if (v.Version && v.Version !== '$LATEST') {
+        const vars = v.Environment?.Variables ?? {};
+        versions.push({
+          version: v.Version,
+          sha256: vars.MODEL_SHA256,
+          key: vars.MODEL_KEY,
+          versionId: vars.MODEL_VERSION_ID,
+        });
+      }
+    }
+    marker = page.NextMarker;
+  } while (marker);
+  return versions;
+}

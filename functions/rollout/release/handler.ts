@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { parseReleaseConfig } from './config.js';
+import { preTrafficStep } from './pretraffic-step.js';
+import { releaseStep } from './release-step.js';
+
+/**
+ * hypermob-rollout-release: `release` pins and publishes a validated model; `pretraffic` probes
+ * the new version before it takes traffic (docs/rollout.md). Named errors reach the ASL as-is.
+ */
+const config = parseReleaseConfig(process.env);
+
+const inputSchema = z.object({ action: z.enum(['release', 'pretraffic']), state: z.unknown() });
+
+export async function handler(event: unknown): Promise<unknown> {
+  const input = inputSchema.parse(event);
+  return input.action === 'release' ? releaseStep(input.state, config) : preTrafficStep(input.state, config);
+}

@@ -1,0 +1,55 @@
+/**
+ * The recommend function's model environment (functions/recommend/config.ts) and how a release
+ * rewrites it: MODEL_* replaced, every other variable kept; MODEL_VERSION_ID removed when the
+ * pinned copy has no S3 version. Pure.
+ */
+export interface PinnedModel {
+  bucket: string;
+  pinnedKey: string;
+  sha256: string;
+  size: number;
+  pinnedVersionId?: string;
+  sourceKey: string;
+}
+
+export const PINNED_PREFIX = 'pinned/';
+
+export function pinnedKeyFor(sha256: string): string {
+  return `${PINNED_PREFIX}${sha256}.model`;
+}
+
+export function modelEnvironment(
+  current: Record<string, string>,
+  model: PinnedModel,
+): Record<string, string> {
+  const { MODEL_VERSION_ID: _dropped, ...rest } = current;
+  return {
+    ...rest,
+    MODEL_BUCKET: model.bucket,
+    MODEL_KEY: model.pinnedKey,
+    MODEL_SHA256: model.sha256,
+    MODEL_SIZE: String(model.size),
+    MODEL_SOURCE_KEY: model.sourceKey,
+    ...(model.pinnedVersionId ? { MODEL_VERSION_ID: model.pinnedVersionId } : {}),
+  };
+}
+
+export function sameEnvironment(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => a[k] === b[k]);
+}
+
+export interface PublishedVersion {
+  version: string;
+  sha256?: string;
+  key?: string;
+  versionId?: string;
+}
+
+/** The newest published version already serving these bytes, if any (never `$LATEST`). */
+export function findPublished(versions: PublishedVersion[], sha256: string): PublishedVersion | undefined {
+  const matches = versions
+    .filter((v) => /^\d+$/.test(v.version) && v.sha256?.toLowerCase() === sha256.toLowerCase())
+    .sort((a, b) => Number(b.version) - Number(a.version));
+  return matches[0];
+}

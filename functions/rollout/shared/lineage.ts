@@ -1,0 +1,103 @@
+/**
+ * One lineage record per execution (`rollouts/<executionName>.json`): what was uploaded, how it
+ * was validated, which version served it, every weight change, every gate, and the outcome.
+ * Pure updates here; lineage-store.ts reads and writes the record.
+ */
+
+export const LINEAGE_PREFIX = 'rollouts/';
+
+export type OutcomeStatus =
+  | 'in-progress'
+  | 'unchanged'
+  | 'completed'
+  | 'held'
+  | 'promoted'
+  | 'aborted'
+  | 'rolled-back'
+  | 'rollback-failed'
+  | 'superseded'
+  | 'rejected'
+  | 'failed';
+
+export interface WeightChange {
+  at: string;
+  primary: string;
+  candidate?: string;
+  weight: number;
+  reason: string;
+}
+
+export interface GateRecord {
+  at: string;
+  step: number;
+  weight: number;
+  decision: string;
+  reasons: string[];
+  evidence: unknown;
+}
+
+export interface LineageRecord {
+  schemaVersion: 1;
+  execution: string;
+  kind: 'upload' | 'command';
+  startedAt: string;
+  updatedAt: string;
+  model?: { bucket: string; key: string; size?: number; etag?: string; versionId?: string; sha256?: string };
+  plan?: { strategy: string; weight: number; intervalSeconds: number; step: number; schedule: number[] };
+  validation?: { reportKey?: string; passed?: boolean; summary?: unknown };
+  release?: {
+    version: string;
+    pinnedKey: string;
+    pinnedVersionId?: string;
+    reused: boolean;
+  };
+  preTraffic?: {
+    version: string;
+    passed: boolean;
+    probes: { probe: number; ms: number; problems: string[] }[];
+  };
+  command?: { command: string; version?: string; before?: unknown; after?: unknown };
+  superseded?: string[];
+  weights: WeightChange[];
+  gates: GateRecord[];
+  outcome: { status: OutcomeStatus; at: string; error?: string; cause?: string; by?: string };
+}
+
+export function lineageKey(executionName: string): string {
+  return `${LINEAGE_PREFIX}${executionName}.json`;
+}
+
+export function newLineage(execution: string, kind: LineageRecord['kind'], at: string): LineageRecord {
+  return {
+    schemaVersion: 1,
+    execution,
+    kind,
+    startedAt: at,
+    updatedAt: at,
+    weights: [],
+    gates: [],
+    outcome: { status: 'in-progress', at },
+  };
+}
+
+type Patch = Partial<Omit<LineageRecord, 'schemaVersion' | 'execution' | 'weights' | 'gates'>>;
+
+export function patchLineage(record: LineageRecord, at: string, patch: Patch): LineageRecord {
+  return { ...record, ...patch, updatedAt: at };
+}
+
+export function addWeightChange(record: LineageRecord, change: WeightChange): LineageRecord {
+  return { ...record, weights: [...record.weights, change], updatedAt: change.at };
+}
+
+export function addGate(record: LineageRecord, gate: GateRecord): LineageRecord {
+  return { ...record, gates: [...record.gates, gate], updatedAt: gate.at };
+}
+
+export function withOutcome(
+  record: LineageRecord,
+  at: string,
+  outcome: Omit<LineageRecord['outcome'], 'at'>,
+): LineageRecord {
+  return { ...record, outcome: { ...outcome, at }, updatedAt: at };
+}

@@ -1,0 +1,97 @@
+import { HeadObjectCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { s3 } from '../../shared/aws-clients.js';
+import { isNotFound } from '../shared/aws-errors.js';
+import { BadRolloutRequestError } from '../shared/errors.js';
+import { lineageKey, patchLineage } from '../shared/lineage.js';
+import { updateLineage } from '../shared/lineage-store.js';
+import type { ExecutionContext, Plan } from '../shared/state.js';
+import type { TrafficConfig } from './config.js';
+import { startedMs, stateMachineArnOf } from './context.js';
+import { parseRolloutMetadata } from './metadata.js';
+
+/** The EventBridge "Object Created" event, as far as the rollout reads it. */
+export const objectCreatedSchema = z.object({
+  detail: z.object({
+    bucket: z.object({ name: z.string().min(1) }),
+    object: z.object({
+      key: z.string().min(1),
+      size: z.number().int().nonnegative().optional(),
+      etag: z.string().optional(),
+      'version-id': z.string().optional(),
+    }),
+  }),
+});
+
+const unquote = (etag: string | undefined) => etag?.replace(/^"|"$/g, '');
+
+async function head(bucket: string, key: string, versionId: string | undefined) {
+  return s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+}
+
+/**
+ * Reads the upload's metadata and turns it into the plan every later step follows. Nothing is
+ * changed here except the lineage record, so bad metadata rejects the rollout cleanly.
+ */
+export async function planStep(
+  state: unknown,
+  execution: ExecutionContext,
+  config: TrafficConfig,
+): Promise<Plan> {
+  const parsed = objectCreatedSchema.safeParse(state);
+  if (!parsed.success)
+    throw new BadRolloutRequestError(`not an S3 Object Created event: ${parsed.error.message}`);
+  const { bucket, object } = parsed.data.detail;
+  const versionId = object['version-id'];
+  let key = object.key;
+  let out: HeadObjectCommandOutput;
+  try {
+    out = await head(bucket.name, key, versionId);
+  } catch (err) {
+    // S3 notifications may carry the key URL-encoded ('+' for spaces); try the decoded form once.
+    const decoded = decodeURIComponent(key.replace(/\+/g, ' '));
+    if (!isNotFound(err) || decoded === key) throw notFound(err, bucket.name, key);
+    key = decoded;
+    out = await head(bucket.name, key, versionId).catch((e: unknown) => {
+      throw notFound(e, bucket.name, key);
+    });
+  }
+  const request = parseRolloutMetadata(out.Metadata ?? {}, config.defaults);
+  const now = new Date();
+  const model = {
+    bucket: bucket.name,
+    key,
+    size: out.ContentLength ?? object.size,
+    etag: unquote(object.etag ?? out.ETag),
+    ...(versionId ? { versionId } : {}),
+  };
+  const plan: Plan = {
+    executionName: execution.name,
+    executionArn: execution.arn,
+    stateMachineArn: stateMachineArnOf(execution),
+    started: startedMs(execution, now),
+    lineageKey: lineageKey(execution.name),
+    model,
+    ...request,
+    validateInput: { ...model, executionName: execution.name },
+  };
+  await updateLineage(bucket.name, execution.name, 'upload', (r) =>
+    patchLineage(r, now.toISOString(), {
+      startedAt: new Date(plan.started).toISOString(),
+      model,
+      plan: {
+        strategy: plan.strategy,
+        weight: plan.weight,
+        intervalSeconds: plan.intervalSeconds,
+        step: plan.step,
+        schedule: plan.schedule,
+      },
+    }),
+  );
+  return plan;
+}
+
+function notFound(err: unknown, bucket: string, key: string): unknown {
+  if (!isNotFound(err)) return err;
+  return new BadRolloutRequestError(`s3://${bucket}/${key} no longer exists; nothing to roll out`);
+}
