@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { MODEL_BUCKET_NAME } from '../functions/catalog.js';
+
+/**
+ * Everything a deployment may change, read from CDK context (`cdk.json` "context" or `-c key=value`).
+ * Values given on the command line arrive as strings, so numbers and booleans are coerced. Each
+ * default is documented in docs/deploy.md; change it there too.
+ */
+
+const fromCli = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema);
+
+const bool = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Comma-separated on the command line, a JSON array in cdk.json. */
+const list = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
+  z.array(z.string().min(1)),
+);
+
+export const ROLLOUT_STRATEGIES = ['all-at-once', 'canary', 'linear', 'ab'] as const;
+
+export const contextSchema = z.object({
+  stackName: fromCli(
+    z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]*$/)
+      .default('Hypermob'),
+  ),
+  /** Bucket names are global: a second deployment (another account or region) needs its own. */
+  modelBucketName: fromCli(
+    z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)
+      .default(MODEL_BUCKET_NAME),
+  ),
+  /** Noncurrent model versions older than this are deleted… */
+  noncurrentVersionDays: fromCli(int(1, 3650).default(90)),
+  /** …except the newest N noncurrent versions, which are kept regardless of age (rollback material). */
+  noncurrentVersionsKept: fromCli(int(0, 100).default(10)),
+  /**
+   * The model the first deployment serves. Empty: the function serves its template-trained fallback
+   * (marked degraded) until the first rollout pins a real model.
+   */
+  initialModelKey: fromCli(z.string().default('')),
+  initialModelSha256: fromCli(
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/)
+      .optional(),
+  ),
+  initialModelVersionId: fromCli(z.string().optional()),
+  /** Provisioned concurrency on alias `live`; 0 = none (on-demand, cold starts possible). */
+  provisionedConcurrency: fromCli(int(0, 1000).default(0)),
+  /** Steady-state requests per second and burst for the `prod` stage. */
+  throttleRateLimit: fromCli(z.coerce.number().positive().max(10_000).default(50)),
+  throttleBurstLimit: fromCli(int(1, 5000).default(100)),
+  /** Browser origins allowed by CORS; empty = CORS off (no OPTIONS method, no headers). */
+  corsAllowOrigins: fromCli(list.default([])),
+  /** Attach a regional WAF web ACL that blocks bodies over 16 KB and rate-limits per IP (~$6/month). */
+  wafEnabled: fromCli(bool.default(false)),
+  wafRateLimitPer5Min: fromCli(int(100, 2_000_000_000).default(2000)),
+  /** Defaults for uploads without `rollout` metadata (issue 4: canary 10 % for 5 minutes on AWS). */
+  rolloutStrategy: fromCli(z.enum(ROLLOUT_STRATEGIES).default('canary')),
+  rolloutWeight: fromCli(z.coerce.number().gt(0).lt(1).default(0.1)),
+  rolloutIntervalSeconds: fromCli(int(0, 86_400).default(300)),
+  rolloutStep: fromCli(z.coerce.number().gt(0).lt(1).default(0.1)),
+  /** Alarm thresholds. */
+  latencyP99ThresholdMs: fromCli(z.coerce.number().positive().default(1000)),
+  versionErrorsThreshold: fromCli(int(1, 1_000_000).default(5)),
+  /** Email subscribed to rollout outcomes and alarms (confirm the subscription mail). */
+  alertEmail: fromCli(z.email().optional()),
+  logRetentionDays: fromCli(
+    z.coerce
+      .number()
+      .pipe(z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(365)]))
+      .default(30),
+  ),
+});
+
+export type HypermobConfig = z.infer<typeof contextSchema>;
+
+export const CONTEXT_KEYS = Object.keys(contextSchema.shape) as (keyof HypermobConfig)[];
+
+export class InvalidContextError extends Error {
+  override name = 'InvalidContext';
+}
+
+/** `lookup` is `(key) => app.node.tryGetContext(key)`; a pure function so tests need no App. */
+export function readConfig(lookup: (key: string) => unknown): HypermobConfig {
+  const raw = Object.fromEntries(CONTEXT_KEYS.map((k) => [k, lookup(k)]));
+  const parsed = contextSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new InvalidContextError(`invalid CDK context: ${problems}`);
+  }
+  const c = parsed.data;
+  if (c.initialModelKey !== '' && !c.initialModelSha256)
+    throw new InvalidContextError('invalid CDK context: initialModelKey needs initialModelSha256');
+  if (c.throttleBurstLimit < c.throttleRateLimit)
+    throw new InvalidContextError('invalid CDK context: throttleBurstLimit must be >= throttleRateLimit');
+  return c;
+}

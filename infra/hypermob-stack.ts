@@ -1,0 +1,77 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { HypermobConfig } from './config.js';
+import { ModelBucket } from './model-bucket.js';
+import { Monitoring } from './monitoring.js';
+import { RecommendService } from './recommend-service.js';
+import { Rollout } from './rollout.js';
+
+/** The bundle directory of each function (scripts/bundle.ts `bundleFunctions`, arm64). */
+export interface FunctionBundles {
+  recommend: string;
+  validate: string;
+  release: string;
+  traffic: string;
+}
+
+export interface HypermobStackProps extends StackProps {
+  config: HypermobConfig;
+  bundles: FunctionBundles;
+}
+
+/** Thin on purpose: one construct per concern, wired together. */
+export class HypermobStack extends Stack {
+  readonly models: ModelBucket;
+  readonly service: RecommendService;
+  readonly rollout: Rollout;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: HypermobStackProps) {
+    super(scope, id, props);
+    const c = props.config;
+    const logRetention = c.logRetentionDays as logs.RetentionDays;
+
+    this.models = new ModelBucket(this, 'Models', {
+      bucketName: c.modelBucketName,
+      noncurrentVersionDays: c.noncurrentVersionDays,
+      noncurrentVersionsKept: c.noncurrentVersionsKept,
+    });
+    this.service = new RecommendService(this, 'Recommend', {
+      bundleDir: props.bundles.recommend,
+      bucket: this.models.bucket,
+      bucketName: c.modelBucketName,
+      initialModel: {
+        key: c.initialModelKey,
+        ...(c.initialModelSha256 ? { sha256: c.initialModelSha256 } : {}),
+        ...(c.initialModelVersionId ? { versionId: c.initialModelVersionId } : {}),
+      },
+      provisionedConcurrency: c.provisionedConcurrency,
+      throttleRateLimit: c.throttleRateLimit,
+      throttleBurstLimit: c.throttleBurstLimit,
+      corsAllowOrigins: c.corsAllowOrigins,
+      wafEnabled: c.wafEnabled,
+      wafRateLimitPer5Min: c.wafRateLimitPer5Min,
+      logRetention,
+    });
+    this.rollout = new Rollout(this, 'Rollout', {
+      bundleDirs: props.bundles,
+      bucket: this.models.bucket,
+      bucketName: c.modelBucketName,
+      recommend: this.service.fn,
+      defaults: c,
+      logRetention,
+    });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stateMachine: this.rollout.stateMachine,
+      latencyP99ThresholdMs: c.latencyP99ThresholdMs,
+      versionErrorsThreshold: c.versionErrorsThreshold,
+      ...(c.alertEmail ? { alertEmail: c.alertEmail } : {}),
+    });
+
+    new CfnOutput(this, 'RecommendUrl', { value: `${this.service.api.url}recommend` });
+    new CfnOutput(this, 'ModelBucketName', { value: this.models.bucket.bucketName });
+    new CfnOutput(this, 'StateMachineArn', { value: this.rollout.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'OutcomesTopicArn', { value: this.monitoring.topic.topicArn });
+  }
+}
