@@ -22,6 +22,11 @@ export interface ModelOutcome {
   model?: LoadedModel;
   signature?: ModelSignature;
   metadata?: ModelMetadata;
+  /**
+   * The model meets the static contract but returned NaN/Inf for the probe row, so inference.ts
+   * refused it: that is the finite check's failure, not a contract break.
+   */
+  nonFinite?: string;
   loadMs: number;
 }
 
@@ -51,6 +56,17 @@ export async function loadAndCheckContract(bytes: Uint8Array): Promise<ModelOutc
       };
     }
     const { signature, metadata } = await readSignatureOnly(bytes);
+    const [only] = err.violations;
+    if (err.violations.length === 1 && only?.rule === 'probe' && /non-finite/i.test(only.message)) {
+      return {
+        loads: { name: 'loads', status: 'passed', summary: 'onnxruntime-node created a session' },
+        contract: contractResult([], signature, metadata),
+        signature,
+        metadata,
+        nonFinite: only.message,
+        loadMs,
+      };
+    }
     return {
       loads: { name: 'loads', status: 'passed', summary: 'onnxruntime-node created a session' },
       contract: contractResult(err.violations, signature, metadata),

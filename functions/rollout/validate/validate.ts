@@ -73,6 +73,7 @@ export async function validateModel(input: ValidationInput): Promise<ValidationR
   let loadMs = 0;
   let signature: ModelSignature | undefined;
   let metadata: ModelMetadata | undefined;
+  let nonFinite: string | undefined;
   if (input.size > th.maxModelBytes || !bytes) {
     // Too big to read safely: the handler does not download it, and nothing else can be judged.
     for (const name of ['parses', 'loads', 'contract'] as const)
@@ -88,7 +89,7 @@ export async function validateModel(input: ValidationInput): Promise<ValidationR
     } else {
       const outcome = await loadAndCheckContract(bytes);
       checks.push(outcome.loads, outcome.contract);
-      ({ model, loadMs, signature, metadata } = outcome);
+      ({ model, loadMs, signature, metadata, nonFinite } = outcome);
     }
   }
 
@@ -100,6 +101,11 @@ export async function validateModel(input: ValidationInput): Promise<ValidationR
   try {
     if (model) {
       accuracy = await runInferenceChecks(model, golden, th, live, checks);
+    } else if (nonFinite) {
+      checks.push({ name: 'finite', status: 'failed', summary: nonFinite, details: { probe: true } });
+      for (const name of ['ranges', 'accuracy', 'non_regression', 'latency', 'seatpos'] as const) {
+        checks.push(skipped(name, 'no inference: the model returns NaN/Inf'));
+      }
     } else {
       const why = checks.find((c) => c.status === 'failed')?.name ?? 'contract';
       for (const name of ['finite', 'ranges', 'accuracy', 'non_regression', 'latency', 'seatpos'] as const) {
@@ -164,7 +170,8 @@ async function evaluateLive(live: LiveInput, golden: GoldenData): Promise<LiveCo
     return {
       compared: false,
       reason: `the live model does not load or meet the contract: ${
-        outcome.loads.status === 'failed' ? outcome.loads.summary : outcome.contract.summary
+        outcome.nonFinite ??
+        (outcome.loads.status === 'failed' ? outcome.loads.summary : outcome.contract.summary)
       }`,
       signature: outcome.signature,
       metadata: outcome.metadata,
