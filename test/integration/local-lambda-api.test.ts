@@ -219,7 +219,13 @@ describe('local Lambda API through the AWS SDK and CLI', () => {
   });
 
   it('validates alias routing as Lambda does and honours RevisionId', async () => {
-    const bad = [{ '1': 0.1, '2': 0.1 }, { $LATEST: 0.1 }, { '1': 0.5 }, { '2': 1.5 }, { '2': -0.1 }];
+    const bad: Record<string, number>[] = [
+      { '1': 0.1, '2': 0.1 },
+      { $LATEST: 0.1 },
+      { '1': 0.5 },
+      { '2': 1.5 },
+      { '2': -0.1 },
+    ];
     for (const weights of bad) {
       expect(
         await rejection(

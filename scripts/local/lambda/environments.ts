@@ -53,7 +53,9 @@ class Environment {
   readonly tmpDir: string;
   readonly child: ChildProcess;
   ready = false;
+  /** No longer takes work (killed or exited). */
   dead = false;
+  exited = false;
   job: (Job & { started: number; timer: NodeJS.Timeout; seq: number }) | undefined;
   lastUsed = Date.now();
   private seq = 0;
@@ -154,6 +156,7 @@ class Environment {
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.dead = true;
+    this.exited = true;
     if (this.job) {
       const status = signal ? `signal ${signal}` : `exit status ${code}`;
       this.finish(
@@ -172,7 +175,8 @@ class Environment {
   }
 
   kill(): void {
-    if (!this.dead) this.child.kill('SIGKILL');
+    this.dead = true;
+    if (!this.exited) this.child.kill('SIGKILL');
   }
 }
 
@@ -328,7 +332,7 @@ export class EnvironmentManager {
     for (const pool of [...this.pools.values(), ...this.retired]) {
       pool.retired = true;
       for (const env of pool.envs) {
-        if (env.dead) continue;
+        if (env.exited) continue;
         exits.push(new Promise((r) => env.child.once('exit', r)));
         env.kill();
       }

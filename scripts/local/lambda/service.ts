@@ -7,10 +7,14 @@ import { CLOUDWATCH_TARGET_PREFIX, handleCloudWatch } from './cloudwatch-api.js'
 import { snapshotBundle } from './code-store.js';
 import {
   type Clock,
+  createAlias,
   getFunction,
   getVersion,
   lambdaTimestamp,
+  type PublishRequest,
+  publishVersion,
   resolveQualifier,
+  updateAlias,
   validateConfig,
 } from './control-plane.js';
 import { EnvironmentManager, type EnvironmentSpec } from './environments.js';
@@ -64,6 +68,15 @@ export interface LambdaService {
   /** Creates the function or updates $LATEST's code and configuration; a no-op when nothing changed. */
   ensureFunction(def: FunctionDefinition): Promise<void>;
   invoke(functionName: string, qualifier: string | undefined, payload: Buffer): Promise<InvokeResult>;
+  /** PublishVersion without HTTP (same rules); returns the version number. */
+  publishVersion(functionName: string, req?: PublishRequest): Promise<string>;
+  /** CreateAlias, or UpdateAlias when it exists (same rules); `weights` `{}` removes routing. */
+  putAlias(
+    functionName: string,
+    alias: string,
+    functionVersion: string,
+    weights?: Record<string, number>,
+  ): Promise<void>;
   /** The CloudWatch-like invocation metrics (also served through GetMetricData). */
   metrics(): MetricsStore;
   /** Live execution environments per `function:version`. */
@@ -255,6 +268,17 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
     },
     ensureFunction,
     invoke,
+    async publishVersion(functionName, req = {}) {
+      const { config, created } = publishVersion(getFunction(state, functionName), req, clock);
+      if (created) await store.save();
+      return config.version;
+    },
+    async putAlias(functionName, alias, functionVersion, weights) {
+      const fn = getFunction(state, functionName);
+      if (fn.aliases[alias]) updateAlias(fn, alias, { functionVersion, weights });
+      else createAlias(fn, { name: alias, functionVersion, weights });
+      await store.save();
+    },
     metrics: () => metrics,
     environments: () => manager.counts(),
     state: () => state,
