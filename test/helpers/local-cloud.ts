@@ -1,0 +1,185 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { LOCAL_CREDENTIALS, type LocalClients, localClients } from '../../scripts/local/clients.js';
+import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../scripts/local/cloud.js';
+
+/**
+ * The local cloud for integration tests: free ports, a temporary data directory, Wait states
+ * 100× faster, SDK clients with default settings aimed at it, and the environment for the AWS CLI.
+ */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface LocalCloudFixtureOptions extends Partial<Omit<LocalCloudOptions, 'log'>> {
+  /** Print the cloud's log lines (default: only when HYPERMOB_TEST_LOG is set). */
+  verbose?: boolean;
+}
+
+export interface LocalCloudFixture {
+  cloud: LocalCloud;
+  awsEndpoint: string;
+  apiEndpoint: string;
+  region: string;
+  accountId: string;
+  dataDir: string;
+  /** AWS SDK v3 clients (s3, lambda, sfn) with default settings, aimed at awsEndpoint. */
+  clients: LocalClients;
+  /** Log lines so far (assert on START/REPORT lines, warnings…). */
+  logs: string[];
+  /** Environment for child processes (AWS CLI, scripts) that should use this cloud. */
+  env: NodeJS.ProcessEnv;
+  /** Stops the cloud (and, unless keepData or the caller chose dataDir, removes the data directory). */
+  stop(o?: { keepData?: boolean }): Promise<void>;
+  /** Stops and starts again on the same data directory (new ports). */
+  restart(): Promise<LocalCloudFixture>;
+}
+
+export async function startLocalCloudFixture(o: LocalCloudFixtureOptions = {}): Promise<LocalCloudFixture> {
+  const ownDir = o.dataDir === undefined;
+  const dataDir = o.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'hypermob-local-')));
+  const logs: string[] = [];
+  const verbose = o.verbose ?? Boolean(process.env.HYPERMOB_TEST_LOG);
+  const { verbose: _v, ...cloudOpts } = o;
+  const cloud = await startLocalCloud({
+    awsPort: 0,
+    apiPort: 0,
+    timeScale: 0.01,
+    ...cloudOpts,
+    dataDir,
+    log: (line) => {
+      logs.push(line);
+      if (verbose) console.log(line);
+    },
+  });
+  try {
+    await cloud.ready;
+  } catch (err) {
+    await cloud.stop();
+    if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    throw new Error(`local cloud did not start: ${(err as Error).message}\n${logs.slice(-20).join('\n')}`);
+  }
+  const clients = localClients(cloud.awsEndpoint, cloud.region);
+  const fixture: LocalCloudFixture = {
+    cloud,
+    awsEndpoint: cloud.awsEndpoint,
+    apiEndpoint: cloud.apiEndpoint,
+    region: cloud.region,
+    accountId: cloud.accountId,
+    dataDir,
+    clients,
+    logs,
+    env: awsEnv(cloud.awsEndpoint, cloud.region),
+    async stop(s = {}) {
+      for (const c of Object.values(clients)) c.destroy();
+      await cloud.stop();
+      if (ownDir && !s.keepData) await rm(dataDir, { recursive: true, force: true });
+    },
+    async restart() {
+      await fixture.stop({ keepData: true });
+      const next = await startLocalCloudFixture({ ...o, dataDir });
+      // The restarted fixture owns the directory only if the first one did.
+      const stopNext = next.stop;
+      next.stop = async (s = {}) => {
+        await stopNext({ keepData: true });
+        if (ownDir && !s.keepData) await rm(dataDir, { recursive: true, force: true });
+      };
+      return next;
+    },
+  };
+  return fixture;
+}
+
+/** Variables that point the SDK and the AWS CLI at a local endpoint with placeholder credentials. */
+export function awsEnv(endpoint: string, region: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PAGER: '',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  };
+}
+
+export const AWS_CLI = process.env.HYPERMOB_AWS_CLI ?? '/usr/bin/aws';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON when it is JSON. */
+  json?: unknown;
+}
+
+/** Runs the AWS CLI against the fixture (`--endpoint-url` added; `--output json` by default). */
+export function awsCli(
+  f: Pick<LocalCloudFixture, 'awsEndpoint' | 'env'>,
+  args: string[],
+): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      AWS_CLI,
+      ['--endpoint-url', f.awsEndpoint, '--output', 'json', ...args],
+      { env: f.env, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        let json: unknown;
+        try {
+          json = stdout.trim() ? JSON.parse(stdout) : undefined;
+        } catch {
+          json = undefined;
+        }
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr, ...(json !== undefined ? { json } : {}) });
+      },
+    );
+  });
+}
+
+export interface ChildCloud {
+  awsEndpoint: string;
+  apiEndpoint: string;
+  child: ChildProcess;
+  stderr: string[];
+  /** SIGKILL: no cleanup at all, as in a crash. */
+  kill(): Promise<void>;
+}
+
+/** The local cloud in a child process (scripts/local/child.ts), for crash tests. */
+export async function spawnLocalCloud(
+  opts: Partial<LocalCloudOptions> & { dataDir: string },
+): Promise<ChildCloud> {
+  // Node itself with tsx as a loader (not the tsx CLI, which would sit between SIGKILL and the server).
+  const script = path.join(REPO_ROOT, 'scripts/local/child.ts');
+  const args = ['--import', 'tsx', script, JSON.stringify({ awsPort: 0, apiPort: 0, ...opts })];
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (l) => stderr.push(l));
+  const first = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    rl.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`child exited ${code}: ${stderr.slice(-10).join('\n')}`)));
+  });
+  const { awsEndpoint, apiEndpoint } = JSON.parse(first) as { awsEndpoint: string; apiEndpoint: string };
+  return {
+    awsEndpoint,
+    apiEndpoint,
+    child,
+    stderr,
+    kill: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
