@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseReleaseConfig } from './config.js';
+import { parseReleaseConfig, type ReleaseConfig } from './config.js';
 import { preTrafficStep } from './pretraffic-step.js';
 import { releaseStep } from './release-step.js';
 
@@ -7,11 +7,15 @@ import { releaseStep } from './release-step.js';
  * hypermob-rollout-release: `release` pins and publishes a validated model; `pretraffic` probes
  * the new version before it takes traffic (docs/rollout.md). Named errors reach the ASL as-is.
  */
-const config = parseReleaseConfig(process.env);
-
 const inputSchema = z.object({ action: z.enum(['release', 'pretraffic']), state: z.unknown() });
 
-export async function handler(event: unknown): Promise<unknown> {
-  const input = inputSchema.parse(event);
-  return input.action === 'release' ? releaseStep(input.state, config) : preTrafficStep(input.state, config);
+export function createReleaseHandler(config: ReleaseConfig) {
+  return async (event: unknown): Promise<unknown> => {
+    const input = inputSchema.parse(event);
+    return input.action === 'release'
+      ? releaseStep(input.state, config)
+      : preTrafficStep(input.state, config);
+  };
 }
+
+export const handler = createReleaseHandler(parseReleaseConfig(process.env));

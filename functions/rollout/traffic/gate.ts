@@ -60,8 +60,8 @@ export function decideGate({ candidate, primary, extensions, thresholds: t }: Ga
     primaryErrorRate,
   });
 
-  const allowedErrors = t.maxErrorRate * Math.max(t.minSamples, candidate.invocations);
-  if (candidate.errors > allowedErrors) {
+  const allowedErrors = t.maxErrorRate * t.minSamples;
+  if (candidate.invocations < t.minSamples && candidate.errors > allowedErrors) {
     return result('rollback', [
       `candidate version ${candidate.version}: ${candidate.errors} errors in ${candidate.invocations} calls exceeds ` +
         `the ${pct(t.maxErrorRate)} error budget (${allowedErrors.toFixed(1)} errors)`,

@@ -1,5 +1,5 @@
 import { commandStep } from './command-step.js';
-import { parseTrafficConfig } from './config.js';
+import { parseTrafficConfig, type TrafficConfig } from './config.js';
 import { taskInputSchema } from './context.js';
 import { failStep } from './fail-step.js';
 import { finishStep } from './finish-step.js';
@@ -14,9 +14,11 @@ import { supersedeStep } from './supersede-step.js';
  * Task state (docs/rollout.md). Thrown errors keep their names (errors.ts): they are the ASL's
  * Retry/Catch contract.
  */
-const config = parseTrafficConfig(process.env);
+export function createTrafficHandler(config: TrafficConfig) {
+  return (event: unknown) => dispatch(event, config);
+}
 
-export async function handler(event: unknown): Promise<unknown> {
+async function dispatch(event: unknown, config: TrafficConfig): Promise<unknown> {
   const input = taskInputSchema.parse(event);
   switch (input.action) {
     case 'plan':
@@ -37,3 +39,5 @@ export async function handler(event: unknown): Promise<unknown> {
       return commandStep(input.command, input.execution, config);
   }
 }
+
+export const handler = createTrafficHandler(parseTrafficConfig(process.env));
