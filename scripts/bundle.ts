@@ -27,8 +27,13 @@ export interface BundleOptions {
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_OUT_DIR = path.join(REPO_ROOT, 'dist', 'functions');
-/** Lambda's limit is 250 MB unzipped; ours is tighter so the recommend cold start stays short. */
+/**
+ * Lambda's limit is 250 MB unzipped; ours is tighter so the recommend cold start stays short. It
+ * applies to what ships (arm64, ~31 MB); onnxruntime's x64 library alone is 46 MB, so a host-arch
+ * build for the local cloud only reports its size.
+ */
 export const MAX_RECOMMEND_BYTES = 50 * 1024 * 1024;
+const DEPLOYED_ARCH: Arch = 'arm64';
 
 /** Files copied next to a bundle because the handler reads them at run time, relative to the entry. */
 const ASSETS: Partial<Record<FunctionKey, string[]>> = {
@@ -44,7 +49,8 @@ const BANNER = [
   "const __dirname = __hmFileURLToPath(new URL('.', import.meta.url));",
 ].join('\n');
 
-const HASH_FILE = '.inputs.json';
+/** Kept beside the bundle, not in it: it lists build-machine paths and must not be deployed. */
+const inputsFile = (dir: string) => `${dir}.inputs.json`;
 
 export function bundleDir(key: FunctionKey, outDir: string = DEFAULT_OUT_DIR): string {
   return path.join(outDir, FUNCTIONS[key].name);
@@ -79,7 +85,12 @@ export async function bundleFunctions(opts: BundleOptions): Promise<Record<strin
     });
     const bytes = await dirSize(dir);
     log(`bundle: ${spec.name} ${built ? 'built' : 'unchanged'} ${formatMb(bytes)} unzipped (${opts.arch})`);
-    if (key === 'recommend' && bytes > MAX_RECOMMEND_BYTES) {
+    if (key === 'recommend' && opts.arch !== DEPLOYED_ARCH && bytes > MAX_RECOMMEND_BYTES) {
+      log(
+        `bundle: note ${spec.name} is over ${formatMb(MAX_RECOMMEND_BYTES)} for ${opts.arch}; the limit applies to ${DEPLOYED_ARCH}`,
+      );
+    }
+    if (key === 'recommend' && opts.arch === DEPLOYED_ARCH && bytes > MAX_RECOMMEND_BYTES) {
       throw new Error(
         `${spec.name} bundle is ${formatMb(bytes)}, over the ${formatMb(MAX_RECOMMEND_BYTES)} limit`,
       );
@@ -119,7 +130,7 @@ export async function bundleEntry(opts: BundleEntryOptions): Promise<boolean> {
     esbuildVersion,
     onnx: opts.onnxruntime ? packageVersion('onnxruntime-node') : null,
     banner: BANNER,
-    format: 2,
+    format: 3,
   });
   if (!opts.force && (await inputsUnchanged(dir, buildKey))) return false;
 
@@ -135,7 +146,9 @@ export async function bundleEntry(opts: BundleEntryOptions): Promise<boolean> {
     format: 'esm',
     platform: 'node',
     target: 'node22',
+    // Mappings only: stack traces resolve to source lines without shipping the sources (−3 MB).
     sourcemap: true,
+    sourcesContent: false,
     minify: true,
     keepNames: true,
     legalComments: 'none',
@@ -149,16 +162,17 @@ export async function bundleEntry(opts: BundleEntryOptions): Promise<boolean> {
 
   const inputs = [...Object.keys(res.metafile.inputs).map((p) => path.resolve(REPO_ROOT, p)), ...assets];
   const record: InputsRecord = { key: buildKey, files: await hashFiles(inputs) };
-  await writeFile(path.join(tmp, HASH_FILE), JSON.stringify(record));
   await rm(dir, { recursive: true, force: true });
   await rename(tmp, dir);
+  await writeFile(inputsFile(dir), JSON.stringify(record));
   return true;
 }
 
 async function inputsUnchanged(dir: string, buildKey: string): Promise<boolean> {
   let record: InputsRecord;
   try {
-    record = JSON.parse(await readFile(path.join(dir, HASH_FILE), 'utf8')) as InputsRecord;
+    if (!existsSync(path.join(dir, 'index.mjs'))) return false;
+    record = JSON.parse(await readFile(inputsFile(dir), 'utf8')) as InputsRecord;
   } catch {
     return false;
   }
