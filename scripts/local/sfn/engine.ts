@@ -74,10 +74,19 @@ export class ExecutionEngine {
 
   private async run(sm: StateMachineRecord, exec: ExecutionRecord): Promise<void> {
     const definition = JSON.parse(sm.definition) as StateMachineDefinition & Definition;
-    const pending: HistoryDraft[] = [];
+    // Lambda events recorded by Task handlers, per state, until that state's entry is in the history.
+    const pending = new Map<string, HistoryDraft[]>();
+    const entered = new Set<string>();
+    const take = (state: string) => {
+      const drafts = pending.get(state) ?? [];
+      pending.delete(state);
+      return drafts;
+    };
     const machine = new StateMachine(definition, { validationOptions: { checkPaths: true } });
     const overrides = {
-      taskResourceLocalHandlers: taskHandlers(definition, this.opts.invoke, (_state, d) => pending.push(d)),
+      taskResourceLocalHandlers: taskHandlers(definition, this.opts.invoke, (state, d) =>
+        pending.set(state, [...(pending.get(state) ?? []), d]),
+      ),
       ...(this.opts.timeScale !== 1 ? scaledOverrides(definition, this.opts.timeScale) : {}),
     };
     const execution = machine.run(JSON.parse(exec.input), {
@@ -102,11 +111,16 @@ export class ExecutionEngine {
     try {
       for await (const raw of execution.eventLogs) {
         const event = raw as unknown as EngineEvent;
-        // Lambda events recorded by a Task handler belong after that Task's StateEntered.
-        const drafts: HistoryDraft[] = event.type === 'StateEntered' ? [] : pending.splice(0);
+        const stateName = event.state?.name;
+        const drafts: HistoryDraft[] = [];
+        if (event.type !== 'StateEntered') for (const s of entered) drafts.push(...take(s));
         const mapped = fromEngineEvent(event, sm.roleArn);
         if (mapped) drafts.push(mapped);
-        if (event.type === 'StateEntered') drafts.push(...pending.splice(0));
+        if (stateName && event.type === 'StateEntered') {
+          entered.add(stateName);
+          drafts.push(...take(stateName));
+        }
+        if (stateName && event.type === 'StateExited') entered.delete(stateName);
         this.applyTerminal(exec, event);
         appendEvents(exec.history, drafts);
         void this.store.saveExecution(exec);
@@ -117,7 +131,7 @@ export class ExecutionEngine {
         Object.assign(exec, { status: 'FAILED', stopDate: Date.now() / 1000, error: 'States.Runtime' });
         exec.cause ??= 'execution ended without a result';
       }
-      appendEvents(exec.history, pending.splice(0));
+      appendEvents(exec.history, [...pending.values()].flat());
       await this.store.saveExecution(exec);
     } finally {
       this.running.delete(exec.executionArn);
