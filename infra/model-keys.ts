@@ -8,8 +8,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 export const UPLOADED_MODELS = '*.onnx';
 /** Immutable copies the release step pins (`pinned/<sha256>.model`). */
 export const PINNED_MODELS = 'pinned/*';
-export const GOLDEN_DATA = 'golden/*';
-export const REPORTS = 'reports/*';
+/** golden/ and reports/ come from the validate function's configuration (GOLDEN_PREFIX, REPORTS_PREFIX). */
 export const LINEAGE = 'rollouts/*';
 
 /** What a published recommend version may be pinned to. */

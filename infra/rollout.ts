@@ -8,11 +8,12 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../functions/catalog.js';
+import { VALIDATE_ENV_DEFAULTS } from '../functions/rollout/validate/config.js';
 import { ROLLOUT_STATE_MACHINE_NAME, rolloutEventPattern } from '../statemachines/rollout-trigger.js';
 import { ROLLOUT_ASL_PATH, rolloutSubstitutions } from '../statemachines/substitutions.js';
 import { BundledFunction } from './bundled-function.js';
 import type { HypermobConfig } from './config.js';
-import { GOLDEN_DATA, LINEAGE, objectArns, PINNED_MODELS, REPORTS, UPLOADED_MODELS } from './model-keys.js';
+import { LINEAGE, objectArns, PINNED_MODELS, UPLOADED_MODELS } from './model-keys.js';
 import { acknowledge, allow } from './nag.js';
 
 /**
@@ -36,14 +37,19 @@ export interface RolloutProps {
   logRetention: logs.RetentionDays;
 }
 
-/** Environment of each rollout function, by the names in its config.ts. */
+/**
+ * Environment of each rollout function, by the names its config.ts reads (zod over process.env).
+ * Validation thresholds are written out with their defaults so the template shows what judges a
+ * model, and an operator can tune one in the console without a deploy.
+ */
 export function rolloutEnvironments(bucketName: string, d: RolloutDefaults) {
-  const target = { RECOMMEND_FUNCTION_NAME, LIVE_ALIAS, MODEL_BUCKET: bucketName };
+  const target = { RECOMMEND_FUNCTION_NAME, LIVE_ALIAS };
   return {
-    validate: { ...target },
+    validate: { ...VALIDATE_ENV_DEFAULTS, ...target, MODEL_BUCKET: bucketName },
     release: { ...target },
     traffic: {
       ...target,
+      MODEL_BUCKET: bucketName,
       DEFAULT_ROLLOUT: d.rolloutStrategy,
       DEFAULT_WEIGHT: String(d.rolloutWeight),
       DEFAULT_INTERVAL_SECONDS: String(d.rolloutIntervalSeconds),
@@ -101,33 +107,39 @@ export class Rollout extends Construct {
     const aliasArn = `${recommendArn}:${LIVE_ALIAS}`;
     const versionArns = `${recommendArn}:*`;
     const bucket = props.bucket;
+    const goldenObjects = `${env.validate.GOLDEN_PREFIX}*`;
+    const reportObjects = `${env.validate.REPORTS_PREFIX}*`;
 
-    const r = this.validate.role;
+    // Each statement matches an SDK call of the function's code (functions/rollout/**); docs/deploy.md
+    // lists them. GetFunctionConfiguration with a Qualifier (a version number) is authorized on the
+    // qualified ARN, hence <function>:* there.
+    const v = this.validate.role;
     allow(
-      r,
-      'ReadModelsAndGoldenData',
+      v,
+      'ReadCandidateLiveAndGolden',
       S3_READ,
-      objectArns(bucket, [UPLOADED_MODELS, PINNED_MODELS, GOLDEN_DATA]),
+      objectArns(bucket, [UPLOADED_MODELS, PINNED_MODELS, goldenObjects]),
       WHY.objects,
     );
-    allow(r, 'WriteReports', ['s3:PutObject'], objectArns(bucket, [REPORTS]), WHY.objects);
-    allow(
-      r,
-      'FindLiveModel',
-      ['lambda:GetAlias', 'lambda:GetFunctionConfiguration'],
-      [recommendArn, aliasArn, versionArns],
-      WHY.versions,
-    );
+    allow(v, 'WriteReports', ['s3:PutObject'], objectArns(bucket, [reportObjects]), WHY.objects);
+    allow(v, 'ReadLiveAlias', ['lambda:GetAlias'], [recommendArn, aliasArn]);
+    allow(v, 'ReadLiveVersionConfig', ['lambda:GetFunctionConfiguration'], [versionArns], WHY.versions);
 
     const rel = this.release.role;
     allow(
       rel,
-      'ReadUploadsAndPinned',
+      'ReadUploadsAndPins',
       S3_READ,
       objectArns(bucket, [UPLOADED_MODELS, PINNED_MODELS]),
       WHY.objects,
     );
-    allow(rel, 'PinModels', ['s3:PutObject'], objectArns(bucket, [PINNED_MODELS]), WHY.objects);
+    allow(
+      rel,
+      'PinModels',
+      ['s3:PutObject', 's3:DeleteObjectVersion'],
+      objectArns(bucket, [PINNED_MODELS]),
+      WHY.objects,
+    );
     allow(rel, 'Lineage', ['s3:GetObject', 's3:PutObject'], objectArns(bucket, [LINEAGE]), WHY.objects);
     allow(
       rel,
@@ -141,18 +153,13 @@ export class Rollout extends Construct {
       ],
       [recommendArn, aliasArn],
     );
-    allow(
-      rel,
-      'ProbeRecommendVersions',
-      ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
-      [versionArns],
-      WHY.versions,
-    );
+    allow(rel, 'ProbeNewVersion', ['lambda:InvokeFunction'], [versionArns], WHY.versions);
 
     const t = this.traffic.role;
     allow(t, 'ReadUploadMetadata', S3_READ, objectArns(bucket, [UPLOADED_MODELS]), WHY.objects);
     allow(t, 'Lineage', ['s3:GetObject', 's3:PutObject'], objectArns(bucket, [LINEAGE]), WHY.objects);
     allow(t, 'MoveLiveAlias', ['lambda:GetAlias', 'lambda:UpdateAlias'], [recommendArn, aliasArn]);
+    allow(t, 'CheckRollbackVersion', ['lambda:GetFunctionConfiguration'], [versionArns], WHY.versions);
     allow(t, 'ListRollouts', ['states:ListExecutions'], [stateMachineArn]);
     allow(
       t,

@@ -1,0 +1,148 @@
+import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { describe, expect, it } from 'vitest';
+import { MODEL_BUCKET_NAME } from '../../functions/catalog.js';
+import { loadConfig as loadRecommendConfig } from '../../functions/recommend/config.js';
+import { parseReleaseConfig, releaseEnvSchema } from '../../functions/rollout/release/config.js';
+import { parseTrafficConfig, trafficEnvSchema } from '../../functions/rollout/traffic/config.js';
+import {
+  loadConfig as loadValidateConfig,
+  configSchema as validateSchema,
+} from '../../functions/rollout/validate/config.js';
+import { InvalidContextError, readConfig } from '../../infra/config.js';
+import { allow, nagResourceText } from '../../infra/nag.js';
+import { initialModelEnvironment, NO_MODEL_KEY } from '../../infra/recommend-service.js';
+import { rolloutEnvironments } from '../../infra/rollout.js';
+
+/** Context as the CLI hands it over: `-c key=value` values are strings. */
+const context = (values: Record<string, unknown>) => (key: string) => values[key];
+
+describe('readConfig (CDK context)', () => {
+  it('has the documented defaults', () => {
+    const c = readConfig(context({}));
+    expect(c).toMatchObject({
+      stackName: 'Hypermob',
+      modelBucketName: MODEL_BUCKET_NAME,
+      noncurrentVersionDays: 90,
+      noncurrentVersionsKept: 10,
+      initialModelKey: '',
+      provisionedConcurrency: 0,
+      throttleRateLimit: 50,
+      throttleBurstLimit: 100,
+      corsAllowOrigins: [],
+      wafEnabled: false,
+      rolloutStrategy: 'canary',
+      rolloutWeight: 0.1,
+      rolloutIntervalSeconds: 300,
+      latencyP99ThresholdMs: 1000,
+      logRetentionDays: 30,
+    });
+    expect(c.alertEmail).toBeUndefined();
+  });
+
+  it('coerces command-line strings', () => {
+    const c = readConfig(
+      context({
+        provisionedConcurrency: '2',
+        wafEnabled: 'true',
+        corsAllowOrigins: 'https://a.example, https://b.example',
+        rolloutWeight: '0.25',
+        alertEmail: 'ops@example.com',
+        logRetentionDays: '90',
+        throttleRateLimit: '',
+      }),
+    );
+    expect(c).toMatchObject({
+      provisionedConcurrency: 2,
+      wafEnabled: true,
+      corsAllowOrigins: ['https://a.example', 'https://b.example'],
+      rolloutWeight: 0.25,
+      alertEmail: 'ops@example.com',
+      logRetentionDays: 90,
+      throttleRateLimit: 50,
+    });
+  });
+
+  it.each([
+    [{ rolloutWeight: '1' }, 'rolloutWeight'],
+    [{ rolloutStrategy: 'blue-green' }, 'rolloutStrategy'],
+    [{ modelBucketName: 'Not_A_Bucket' }, 'modelBucketName'],
+    [{ wafEnabled: 'yes' }, 'wafEnabled'],
+    [{ logRetentionDays: '31' }, 'logRetentionDays'],
+    [{ initialModelKey: 'car_fit_model.onnx' }, 'initialModelSha256'],
+    [{ throttleRateLimit: '500', throttleBurstLimit: '100' }, 'throttleBurstLimit'],
+  ])('rejects %j naming %s', (values, name) => {
+    expect(() => readConfig(context(values))).toThrow(InvalidContextError);
+    expect(() => readConfig(context(values))).toThrow(name);
+  });
+});
+
+describe('function environments match what each config.ts reads', () => {
+  const defaults = readConfig(context({}));
+  const envs = rolloutEnvironments('models-x', defaults);
+
+  it('sets only variables the function declares', () => {
+    expect(Object.keys(envs.validate).filter((k) => !(k in validateSchema.shape))).toEqual([]);
+    expect(Object.keys(envs.release).filter((k) => !(k in releaseEnvSchema.shape))).toEqual([]);
+    expect(Object.keys(envs.traffic).filter((k) => !(k in trafficEnvSchema.shape))).toEqual([]);
+  });
+
+  it('traffic gets the AWS rollout defaults: canary 10 % for 300 s', () => {
+    const t = parseTrafficConfig(envs.traffic);
+    expect(t.defaults).toMatchObject({ rollout: 'canary', weight: 0.1, intervalSeconds: 300, step: 0.1 });
+    expect(t.bucket).toBe('models-x');
+    expect(t.target).toEqual({ functionName: 'hypermob-recommend', alias: 'live' });
+  });
+
+  it('validate and release parse and name the recommend function and bucket', () => {
+    expect(loadValidateConfig(envs.validate)).toMatchObject({
+      MODEL_BUCKET: 'models-x',
+      RECOMMEND_FUNCTION_NAME: 'hypermob-recommend',
+      LIVE_ALIAS: 'live',
+      GOLDEN_PREFIX: 'golden/',
+      REPORTS_PREFIX: 'reports/',
+    });
+    expect(parseReleaseConfig(envs.release).target).toEqual({
+      functionName: 'hypermob-recommend',
+      alias: 'live',
+    });
+  });
+
+  it('recommend starts with the given model, or a key no one writes (→ fallback) without one', () => {
+    const sha = 'AB'.repeat(32);
+    const given = loadRecommendConfig(
+      initialModelEnvironment('models-x', { key: 'car_fit_model.onnx', sha256: sha, versionId: 'v1' }),
+    );
+    expect(given.model).toEqual({
+      bucket: 'models-x',
+      key: 'car_fit_model.onnx',
+      sha256: sha.toLowerCase(),
+      versionId: 'v1',
+    });
+    const none = loadRecommendConfig(initialModelEnvironment('models-x', { key: '' }));
+    expect(none.model.key).toBe(NO_MODEL_KEY);
+    expect(none.model.key.startsWith('pinned/')).toBe(true);
+  });
+});
+
+describe('nag acknowledgement helpers', () => {
+  const stack = new Stack(new App(), 'T');
+  const bucket = new s3.Bucket(stack, 'B');
+  const role = new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+
+  it('renders tokens the way cdk-nag prints them', () => {
+    const id = stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
+    expect(nagResourceText(stack, bucket.arnForObjects('pinned/*'))).toBe(`<${id}.Arn>/pinned/*`);
+    expect(nagResourceText(stack, `arn:${stack.partition}:states:${stack.region}:x:execution:sm:*`)).toBe(
+      'arn:<AWS::Partition>:states:<AWS::Region>:x:execution:sm:*',
+    );
+  });
+
+  it('refuses a wildcard resource without a reason', () => {
+    expect(() => allow(role, 'NoReason', ['s3:GetObject'], [bucket.arnForObjects('x/*')])).toThrow(
+      'needs a reason',
+    );
+    expect(() => allow(role, 'Exact', ['s3:GetObject'], [bucket.arnForObjects('x/y.json')])).not.toThrow();
+  });
+});
