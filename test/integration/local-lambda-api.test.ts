@@ -318,6 +318,15 @@ describe('local Lambda API through the AWS SDK and CLI', () => {
       `arn:aws:lambda:us-east-1:000000000000:function:${FN}:2`,
     );
     expect((await lambda.send(new InvokeCommand({ FunctionName: FN }))).ExecutedVersion).toBe('$LATEST');
+    expect(
+      (await lambda.send(new InvokeCommand({ FunctionName: FN, InvocationType: 'Event' }))).StatusCode,
+    ).toBe(202);
+    expect(
+      (await lambda.send(new InvokeCommand({ FunctionName: FN, InvocationType: 'DryRun' }))).StatusCode,
+    ).toBe(204);
+    expect(
+      await rejection(lambda.send(new InvokeCommand({ FunctionName: `${FN}:live`, Qualifier: '1' }))),
+    ).toMatchObject({ name: 'InvalidParameterValueException', status: 400 });
 
     const failed = await lambda.send(
       new InvokeCommand({ FunctionName: FN, Qualifier: '1', Payload: '{"action":"throw","message":"boom"}' }),

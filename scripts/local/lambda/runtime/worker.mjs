@@ -85,6 +85,9 @@ async function run(handler, msg) {
   }
 }
 
+// The parent (the local cloud) is gone, even if it was killed without a chance to stop us.
+process.on('disconnect', () => process.exit(0));
+
 try {
   const handler = await loadHandler();
   process.on('message', (msg) => {
