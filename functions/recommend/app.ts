@@ -1,13 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { clampToActuators } from '../shared/inference.js';
 import { decodeBody, featureRow, parseRecommendRequest, type RequestError } from '../shared/request.js';
 import type { RecommendConfig } from './config.js';
-import type { ModelProvider } from './model-provider.js';
-import { type ErrorBody, errorResponse, successBody } from './responses.js';
-import { publishRequestMetrics } from './telemetry.js';
+import type { ModelProvider, ServedModel } from './model-provider.js';
+import { type ErrorBody, errorResponse, modelSuffix, successBody } from './responses.js';
+import type { RequestMetrics } from './telemetry.js';
 
 /**
  * POST /recommend over an API Gateway REST proxy event: route, validate, predict, clamp, answer.
@@ -30,7 +29,7 @@ export interface RecommendDeps {
   config: RecommendConfig;
   provider: ModelProvider;
   logger: Logger;
-  metrics: Metrics;
+  metrics: RequestMetrics;
 }
 
 export type RecommendHandler = (
@@ -55,6 +54,8 @@ export function createRecommendHandler({
   metrics,
 }: RecommendDeps): RecommendHandler {
   const version = config.functionVersion;
+  let suffixFor: ServedModel | undefined;
+  let suffix = '';
 
   async function serve(
     raw: unknown,
@@ -104,7 +105,7 @@ export function createRecommendHandler({
     if (!request.ok)
       return { result: errorResponse(requestError(request.error)), clamps: 0, degraded: false };
 
-    let served: Awaited<ReturnType<ModelProvider['get']>>;
+    let served: ServedModel;
     let predicted: number[];
     try {
       served = await provider.get();
@@ -138,13 +139,11 @@ export function createRecommendHandler({
       };
     }
     const { values, clamped } = clampToActuators(predicted);
-    const body = successBody(
-      values,
-      clamped,
-      request.value.user_id,
-      { version, key: served.key, sha256: served.sha256 },
-      served.reason,
-    );
+    if (served !== suffixFor) {
+      suffixFor = served;
+      suffix = modelSuffix({ version, key: served.key, sha256: served.sha256 }, served.reason);
+    }
+    const body = successBody(values, clamped, request.value.user_id, suffix);
     return {
       result: { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body },
       clamps: clamped.length,
@@ -172,7 +171,7 @@ export function createRecommendHandler({
       logger.info('rejected request', { status: statusCode, body: outcome.result.body.slice(0, 500) });
     }
     try {
-      publishRequestMetrics(metrics, {
+      metrics.publish({
         modelSha256: outcome.sha ?? provider.current()?.sha256 ?? config.model.sha256,
         latencyMs: performance.now() - started,
         status: statusCode,

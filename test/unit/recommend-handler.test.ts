@@ -60,7 +60,8 @@ function container(e: NodeJS.ProcessEnv, opts: { retryAfterMs?: number } = {}): 
   return createRecommendHandler({
     config,
     logger,
-    metrics: createMetrics(config.metricsNamespace, config.functionVersion),
+    // Every request flushed, so each test sees its EMF at once (batching has its own test).
+    metrics: createMetrics(config.metricsNamespace, config.functionVersion, { flushIntervalMs: 0 }),
     provider: createModelProvider({
       location: config.model,
       fallback: sharedFallback,
@@ -307,7 +308,7 @@ describe('model changes between environments (the old service bug)', () => {
 });
 
 describe('telemetry', () => {
-  it('emits one EMF document per request with model sha256 and function version dimensions', async () => {
+  it('emits one EMF document per request: Latency always, counters when non-zero, sha256 and version dimensions', async () => {
     const wild = linearModel({ offset: 500 });
     s3.put(BUCKET, 'w.onnx', wild);
     const h = container(env('w.onnx', sha256Hex(wild)));
@@ -329,12 +330,40 @@ describe('telemetry', () => {
       ModelSha256: sha256Hex(wild),
       FunctionVersion: '7',
       Clamps: 7,
-      Errors: 0,
-      ClientErrors: 0,
-      DegradedResponses: 0,
     });
     expect(ok?.Latency).toBeGreaterThan(0);
-    expect(rejected).toMatchObject({ ClientErrors: 1, Errors: 0 });
+    // Counters only when non-zero: Latency's SampleCount is the request count for rates.
+    for (const absent of ['Errors', 'ClientErrors', 'DegradedResponses'])
+      expect(ok).not.toHaveProperty(absent);
+    expect(rejected).toMatchObject({ ClientErrors: 1 });
+    expect(rejected?.Latency).toBeGreaterThan(0);
+    expect(rejected).not.toHaveProperty('Errors');
+  });
+
+  it('batches values under load: at most one document per flush interval, stamped with its oldest value', async () => {
+    let clock = 1_795_000_000_000;
+    const m = createMetrics('Hypermob', '7', { flushIntervalMs: 1000, now: () => clock });
+    const outcome = { modelSha256: SHA_A, latencyMs: 0.05, status: 200, clamps: 0, degraded: false };
+    const { lines } = await captureStdout(async () => {
+      m.publish(outcome); // first request: flushed at once
+      for (let i = 0; i < 4; i++) {
+        clock += 100;
+        m.publish({ ...outcome, latencyMs: 0.1 * (i + 1), status: i === 3 ? 400 : 200 });
+      }
+      clock += 700; // 1100 ms after the last flush
+      m.publish(outcome);
+      clock += 10;
+      m.publish({ ...outcome, degraded: true });
+      m.flush();
+    });
+    const docs = lines.filter((l) => '_aws' in l);
+    expect(docs).toHaveLength(3);
+    expect(docs[0]).toMatchObject({ Latency: 0.05 });
+    expect(docs[1]).toMatchObject({ Latency: [0.1, 0.2, 0.30000000000000004, 0.4, 0.05], ClientErrors: 1 });
+    expect(((docs[1] as Record<string, unknown>)._aws as { Timestamp: number }).Timestamp).toBe(
+      1_795_000_000_100,
+    );
+    expect(docs[2]).toMatchObject({ Latency: 0.05, DegradedResponses: 1 });
   });
 
   it('counts degraded responses', async () => {
