@@ -10,8 +10,8 @@ import { Command } from 'commander';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { z } from 'zod';
 import { parseDataset } from '../../functions/shared/dataset.js';
-import { sha256Hex } from '../../functions/shared/model-store.js';
 import { trainModel } from '../../functions/shared/model/trainer.js';
+import { sha256Hex } from '../../functions/shared/model-store.js';
 import { apiEvent, VALID_BODY } from '../../test/unit/recommend-fakes.js';
 import { bundleEntry, hostArch, REPO_ROOT } from '../bundle.js';
 
@@ -62,7 +62,9 @@ function median(xs: number[]): number {
 async function bareOrtRun(model: Uint8Array, calls: number): Promise<{ p50Us: number; p99Us: number }> {
   const session = await InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   const name = session.inputNames[0] as string;
-  const feeds = { [name]: new Tensor('float32', Float32Array.from([175, 32.5, 26.8, 45.2, 38.9, 61.5]), [1, 6]) };
+  const feeds = {
+    [name]: new Tensor('float32', Float32Array.from([175, 32.5, 26.8, 45.2, 38.9, 61.5]), [1, 6]),
+  };
   for (let i = 0; i < 1000; i++) await session.run(feeds);
   const d = new Float64Array(calls);
   for (let i = 0; i < calls; i++) {
@@ -72,13 +74,18 @@ async function bareOrtRun(model: Uint8Array, calls: number): Promise<{ p50Us: nu
   }
   d.sort();
   await session.release();
-  return { p50Us: (d[Math.floor(calls / 2)] as number) * 1000, p99Us: (d[Math.floor(calls * 0.99)] as number) * 1000 };
+  return {
+    p50Us: (d[Math.floor(calls / 2)] as number) * 1000,
+    p99Us: (d[Math.floor(calls * 0.99)] as number) * 1000,
+  };
 }
 
 function runEnvironment(env: NodeJS.ProcessEnv, cpuProfDir?: string): Promise<EnvResult> {
   const devNull = openSync('/dev/null', 'w');
   return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [], { env, stdio: ['ignore', devNull, 'inherit', 'ipc'],
+    const child = fork(CHILD, [], {
+      env,
+      stdio: ['ignore', devNull, 'inherit', 'ipc'],
       execArgv: cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [],
     });
     let result: EnvResult | undefined;
@@ -86,7 +93,9 @@ function runEnvironment(env: NodeJS.ProcessEnv, cpuProfDir?: string): Promise<En
       result = resultSchema.parse(m);
     });
     child.on('error', reject);
-    child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`environment exited ${code} without a result`))));
+    child.on('exit', (code) =>
+      result ? resolve(result) : reject(new Error(`environment exited ${code} without a result`)),
+    );
   });
 }
 
@@ -113,11 +122,19 @@ async function main() {
       force: true,
     });
 
-    const template = parseDataset(JSON.parse(readFileSync(join(REPO_ROOT, 'functions/recommend/json_template.json'), 'utf8')));
+    const template = parseDataset(
+      JSON.parse(readFileSync(join(REPO_ROOT, 'functions/recommend/json_template.json'), 'utf8')),
+    );
     const model = trainModel(template, { modelName: 'bench' });
     const sha256 = sha256Hex(model.onnx);
 
-    server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(work, 's3'), configureBuckets: [{ name: BUCKET }] });
+    server = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: join(work, 's3'),
+      configureBuckets: [{ name: BUCKET }],
+    });
     const { port } = (await server.run()) as AddressInfo;
     const endpoint = `http://127.0.0.1:${port}`;
     const uploader = new S3Client({
@@ -161,7 +178,9 @@ async function main() {
         const r = await runEnvironment(env, args.cpuProf);
         if (r.sha256 !== sha256) throw new Error(`environment served ${r.sha256}, expected ${sha256}`);
         (metricsOn ? results : noMetrics).push(r);
-        process.stderr.write(`run ${run + 1}${metricsOn ? '' : ' (metrics off)'}: warm p50 ${r.warmP50Us.toFixed(1)} µs\n`);
+        process.stderr.write(
+          `run ${run + 1}${metricsOn ? '' : ' (metrics off)'}: warm p50 ${r.warmP50Us.toFixed(1)} µs\n`,
+        );
       }
     }
     const bare = await bareOrtRun(model.onnx, args.calls);
@@ -186,7 +205,10 @@ async function main() {
       row('cold: verify sha256 (ms)', pick('verifyMs'), 2),
       row('cold: session + contract check (ms)', pick('sessionMs')),
       row('cold: first call total (ms)', pick('firstCallMs')),
-      row('cold: import + first call (ms)', results.map((r) => r.importMs + r.firstCallMs)),
+      row(
+        'cold: import + first call (ms)',
+        results.map((r) => r.importMs + r.firstCallMs),
+      ),
       row('RSS of the warm environment (MB)', pick('rssMb')),
       row('peak RSS (MB)', pick('maxRssMb')),
       '',
