@@ -183,7 +183,7 @@ describe('seatpos', () => {
       0.6,
     );
     expect(constant.status).toBe('failed');
-    expect(constant.summary).toContain('NaN');
+    expect(constant.summary).toContain('does not vary');
   });
   it('stature alone clears the threshold (SEAT-FIT.md §5: r ≈ 0.80)', () => {
     const stature = SEATPOS.rows.map((r) => r[0] as number);

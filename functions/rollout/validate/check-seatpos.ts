@@ -12,7 +12,9 @@ export function checkSeatpos(seatPosition: number[], data: Seatpos, minR: number
   return {
     name: 'seatpos',
     status: passedOrFailed(r >= minR),
-    summary: `Pearson r(predicted seat_position, −hipcenter) = ${fmt(r)} on ${n} drivers (minimum ${fmt(minR)})`,
+    summary: Number.isNaN(r)
+      ? `predicted seat_position does not vary over the ${n} drivers (r undefined, minimum ${fmt(minR)})`
+      : `Pearson r(predicted seat_position, −hipcenter) = ${fmt(r)} on ${n} drivers (minimum ${fmt(minR)})`,
     details: { r, n, minR },
   };
 }
