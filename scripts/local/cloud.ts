@@ -36,6 +36,8 @@ export interface LocalCloudOptions {
   rollout?: boolean;
   /** Bundle output directory (default dist/functions). */
   bundleOutDir?: string;
+  /** Tests: the bootstrap waits for this before it starts (to observe the not-ready state). */
+  bootstrapGate?: Promise<void>;
   /** Idle expiry of execution environments (ms). */
   idleMs?: number;
   log?: (line: string) => void;
@@ -160,6 +162,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
   const clients = localClients(awsEndpoint, region);
   const functionKeys = opts.functions ?? 'all';
   const ready = (async () => {
+    await opts.bootstrapGate;
     health.parts.bootstrap = 'running';
     const result = await bootstrap(
       {
