@@ -1,0 +1,309 @@
+import { createHash } from 'node:crypto';
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateAliasCommand,
+  GetAliasCommand,
+  GetFunctionConfigurationCommand,
+  InvokeCommand,
+  ListVersionsByFunctionCommand,
+  PublishVersionCommand,
+  UpdateAliasCommand,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { type AwsClients, setClients } from '../../functions/shared/aws-clients.js';
+import { TARGETS } from '../../functions/shared/contract.js';
+
+/**
+ * An in-memory AWS for the rollout's unit tests: S3 objects, one Lambda function with versions,
+ * alias `live` (weights, Description, RevisionId preconditions), Step Functions executions and
+ * per-version metrics. Just the calls the rollout functions make, with AWS's error names.
+ */
+
+const awsError = (name: string, message = name) => Object.assign(new Error(message), { name });
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+export interface FakeObject {
+  body: Uint8Array;
+  metadata: Record<string, string>;
+}
+export interface FakeExecution {
+  arn: string;
+  name: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  startDate: Date;
+  input: string;
+  onStop?: () => void;
+}
+
+export class FakeAws {
+  objects = new Map<string, FakeObject>();
+  latest = {
+    env: {} as Record<string, string>,
+    revision: 1,
+    status: 'Successful' as string,
+    pendingReads: 0,
+  };
+  versions = new Map<string, Record<string, string>>();
+  alias:
+    | { version: string; weights: Record<string, number>; description: string; revision: number }
+    | undefined;
+  aliasWrites: { version: string; weights: Record<string, number> }[] = [];
+  executions = new Map<string, FakeExecution>();
+  /** Metrics per executed version for the gate. */
+  metrics = new Map<string, { invocations: number; errors: number; p99: number }>();
+  /** Which versions answer probes as degraded (or throw). */
+  brokenVersions = new Set<string>();
+  /** Reads of $LATEST that still report InProgress after an update. */
+  updateLag = 1;
+  calls: string[] = [];
+
+  install(): void {
+    const client = (handler: (cmd: unknown) => unknown) =>
+      ({ send: async (cmd: unknown) => handler(cmd) }) as unknown;
+    setClients({
+      s3: client((c) => this.s3(c)),
+      lambda: client((c) => this.lambda(c)),
+      sfn: client((c) => this.sfn(c)),
+      cloudwatch: client((c) => this.cloudwatch(c)),
+    } as Partial<AwsClients>);
+  }
+
+  put(bucket: string, key: string, body: Uint8Array | string, metadata: Record<string, string> = {}) {
+    const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+    this.objects.set(`${bucket}/${key}`, { body: bytes, metadata });
+    return { sha256: sha256(bytes), size: bytes.length };
+  }
+
+  json(bucket: string, key: string): unknown {
+    const o = this.objects.get(`${bucket}/${key}`);
+    return o ? JSON.parse(new TextDecoder().decode(o.body)) : undefined;
+  }
+
+  private object(bucket: string | undefined, key: string | undefined): FakeObject {
+    const o = this.objects.get(`${bucket}/${key}`);
+    if (!o) throw awsError('NotFound');
+    return o;
+  }
+
+  private s3(cmd: unknown): unknown {
+    if (cmd instanceof HeadObjectCommand) {
+      const o = this.object(cmd.input.Bucket, cmd.input.Key);
+      return { ContentLength: o.body.length, ETag: `"${sha256(o.body).slice(0, 32)}"`, Metadata: o.metadata };
+    }
+    if (cmd instanceof GetObjectCommand) {
+      const o = this.objects.get(`${cmd.input.Bucket}/${cmd.input.Key}`);
+      if (!o) throw awsError('NoSuchKey');
+      const body = o.body;
+      return {
+        Body: {
+          async *[Symbol.asyncIterator]() {
+            yield body;
+          },
+          transformToString: async () => new TextDecoder().decode(body),
+        },
+      };
+    }
+    if (cmd instanceof PutObjectCommand) {
+      this.put(
+        cmd.input.Bucket ?? '',
+        cmd.input.Key ?? '',
+        String(cmd.input.Body ?? ''),
+        cmd.input.Metadata ?? {},
+      );
+      return {};
+    }
+    if (cmd instanceof CopyObjectCommand) {
+      const [bucket, ...rest] = (cmd.input.CopySource ?? '').split('/');
+      const key = decodeURIComponent(rest.join('/').split('?')[0] ?? '');
+      const o = this.object(bucket, key);
+      this.objects.set(`${cmd.input.Bucket}/${cmd.input.Key}`, {
+        body: o.body,
+        metadata: cmd.input.Metadata ?? {},
+      });
+      this.calls.push(`copy ${key} → ${cmd.input.Key}`);
+      return {};
+    }
+    if (cmd instanceof DeleteObjectCommand) {
+      this.objects.delete(`${cmd.input.Bucket}/${cmd.input.Key}`);
+      return {};
+    }
+    throw new Error(`fake s3: unsupported ${(cmd as object).constructor.name}`);
+  }
+
+  private configuration(version: string, env: Record<string, string>) {
+    return {
+      FunctionName: 'hypermob-recommend',
+      Version: version,
+      Environment: { Variables: { ...env } },
+      RevisionId: version === '$LATEST' ? `latest-${this.latest.revision}` : `v${version}`,
+      LastUpdateStatus: version === '$LATEST' ? this.latest.status : 'Successful',
+      State: 'Active',
+    };
+  }
+
+  private getAlias() {
+    if (!this.alias) throw awsError('ResourceNotFoundException');
+    return {
+      Name: 'live',
+      FunctionVersion: this.alias.version,
+      RoutingConfig: { AdditionalVersionWeights: { ...this.alias.weights } },
+      Description: this.alias.description,
+      RevisionId: `alias-${this.alias.revision}`,
+    };
+  }
+
+  private lambda(cmd: unknown): unknown {
+    if (cmd instanceof GetAliasCommand) return this.getAlias();
+    if (cmd instanceof CreateAliasCommand) {
+      if (this.alias) throw awsError('ResourceConflictException');
+      this.alias = {
+        version: cmd.input.FunctionVersion ?? '',
+        weights: {},
+        description: cmd.input.Description ?? '',
+        revision: 1,
+      };
+      this.aliasWrites.push({ version: this.alias.version, weights: {} });
+      return this.getAlias();
+    }
+    if (cmd instanceof UpdateAliasCommand) {
+      if (!this.alias) throw awsError('ResourceNotFoundException');
+      if (cmd.input.RevisionId && cmd.input.RevisionId !== `alias-${this.alias.revision}`) {
+        throw awsError('PreconditionFailedException');
+      }
+      const weights = { ...(cmd.input.RoutingConfig?.AdditionalVersionWeights ?? this.alias.weights) };
+      const version = cmd.input.FunctionVersion ?? this.alias.version;
+      if (
+        Object.keys(weights).length > 1 ||
+        version in weights ||
+        '$LATEST' in weights ||
+        version === '$LATEST'
+      ) {
+        throw awsError('InvalidParameterValueException', `bad routing ${version} ${JSON.stringify(weights)}`);
+      }
+      this.alias = {
+        version,
+        weights,
+        description: cmd.input.Description ?? this.alias.description,
+        revision: this.alias.revision + 1,
+      };
+      this.aliasWrites.push({ version, weights });
+      return this.getAlias();
+    }
+    if (cmd instanceof GetFunctionConfigurationCommand) {
+      const q = cmd.input.Qualifier ?? '$LATEST';
+      if (q === '$LATEST') {
+        const cfg = this.configuration('$LATEST', this.latest.env);
+        if (this.latest.pendingReads > 0) this.latest.pendingReads--;
+        if (this.latest.pendingReads === 0) this.latest.status = 'Successful';
+        return cfg;
+      }
+      const env = this.versions.get(q);
+      if (!env) throw awsError('ResourceNotFoundException');
+      return this.configuration(q, env);
+    }
+    if (cmd instanceof UpdateFunctionConfigurationCommand) {
+      if (this.latest.status === 'InProgress') throw awsError('ResourceConflictException');
+      if (cmd.input.RevisionId && cmd.input.RevisionId !== `latest-${this.latest.revision}`) {
+        throw awsError('PreconditionFailedException');
+      }
+      this.latest.env = { ...(cmd.input.Environment?.Variables ?? {}) };
+      this.latest.revision++;
+      this.latest.status = 'InProgress';
+      this.latest.pendingReads = this.updateLag;
+      return this.configuration('$LATEST', this.latest.env);
+    }
+    if (cmd instanceof PublishVersionCommand) {
+      if (this.latest.status === 'InProgress') throw awsError('ResourceConflictException');
+      if (cmd.input.RevisionId && cmd.input.RevisionId !== `latest-${this.latest.revision}`) {
+        throw awsError('PreconditionFailedException');
+      }
+      const version = String(this.versions.size + 1);
+      this.versions.set(version, { ...this.latest.env });
+      this.calls.push(`publish ${version}`);
+      return this.configuration(version, this.latest.env);
+    }
+    if (cmd instanceof ListVersionsByFunctionCommand) {
+      return {
+        Versions: [
+          this.configuration('$LATEST', this.latest.env),
+          ...[...this.versions].map(([v, env]) => this.configuration(v, env)),
+        ],
+      };
+    }
+    if (cmd instanceof InvokeCommand) {
+      const version = cmd.input.Qualifier ?? '$LATEST';
+      const env = this.versions.get(version) ?? {};
+      this.calls.push(`invoke ${version}`);
+      const body = {
+        status: 'success',
+        data: Object.fromEntries(TARGETS.map((t) => [t, 1])),
+        model: { version, key: env.MODEL_KEY, sha256: env.MODEL_SHA256 },
+        ...(this.brokenVersions.has(version) ? { degraded: true, reason: 'model failed to load' } : {}),
+      };
+      const payload = { statusCode: 200, body: JSON.stringify(body) };
+      return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(payload)) };
+    }
+    throw new Error(`fake lambda: unsupported ${(cmd as object).constructor.name}`);
+  }
+
+  private sfn(cmd: unknown): unknown {
+    if (cmd instanceof DescribeExecutionCommand) {
+      const e = this.executions.get(cmd.input.executionArn ?? '');
+      if (!e) throw awsError('ExecutionDoesNotExist');
+      return { executionArn: e.arn, name: e.name, status: e.status, startDate: e.startDate, input: e.input };
+    }
+    if (cmd instanceof ListExecutionsCommand) {
+      const list = [...this.executions.values()].filter(
+        (e) => !cmd.input.statusFilter || e.status === cmd.input.statusFilter,
+      );
+      return {
+        executions: list.map((e) => ({
+          executionArn: e.arn,
+          name: e.name,
+          status: e.status,
+          startDate: e.startDate,
+        })),
+      };
+    }
+    if (cmd instanceof StopExecutionCommand) {
+      const e = this.executions.get(cmd.input.executionArn ?? '');
+      if (!e) throw awsError('ExecutionDoesNotExist');
+      if (e.status === 'RUNNING') {
+        e.status = 'ABORTED';
+        this.calls.push(`stop ${e.name}`);
+        e.onStop?.();
+      }
+      return { stopDate: new Date() };
+    }
+    throw new Error(`fake sfn: unsupported ${(cmd as object).constructor.name}`);
+  }
+
+  private cloudwatch(cmd: unknown): unknown {
+    if (cmd instanceof GetMetricDataCommand) {
+      const results = (cmd.input.MetricDataQueries ?? []).map((q) => {
+        const version =
+          q.MetricStat?.Metric?.Dimensions?.find((d) => d.Name === 'ExecutedVersion')?.Value ?? '';
+        const m = this.metrics.get(version);
+        const name = q.MetricStat?.Metric?.MetricName;
+        const value = !m
+          ? undefined
+          : name === 'Invocations'
+            ? m.invocations
+            : name === 'Errors'
+              ? m.errors
+              : m.p99;
+        return { Id: q.Id, Values: value === undefined ? [] : [value] };
+      });
+      return { MetricDataResults: results };
+    }
+    throw new Error(`fake cloudwatch: unsupported ${(cmd as object).constructor.name}`);
+  }
+}

@@ -1,0 +1,472 @@
+import { createHash } from 'node:crypto';
+import { StateMachine } from 'aws-local-stepfunctions';
+
+type JSONValue = Parameters<StateMachine['run']>[0];
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseReleaseConfig } from '../../functions/rollout/release/config.js';
+import { createReleaseHandler } from '../../functions/rollout/release/handler.js';
+import { readAliasNote } from '../../functions/rollout/shared/alias-note.js';
+import { ModelRejectedError } from '../../functions/rollout/shared/errors.js';
+import type { LineageRecord } from '../../functions/rollout/shared/lineage.js';
+import { parseTrafficConfig } from '../../functions/rollout/traffic/config.js';
+import { createTrafficHandler } from '../../functions/rollout/traffic/handler.js';
+import { setClients } from '../../functions/shared/aws-clients.js';
+import { rolloutDefinition, rolloutSubstitutions } from '../../statemachines/substitutions.js';
+import { FakeAws, type FakeExecution } from './rollout-fake-aws.js';
+
+/**
+ * The real ASL, run by aws-local-stepfunctions, with the real release and traffic handlers over an
+ * in-memory AWS (rollout-fake-aws.ts) and a fake validate function. One scenario per path,
+ * asserting on the execution's outcome, the alias and the lineage record.
+ */
+
+const BUCKET = 'hypermob-models';
+const SM_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:hypermob-model-rollout';
+const subs = rolloutSubstitutions({ region: 'us-east-1', accountId: '123456789012' });
+const definition = JSON.parse(rolloutDefinition(subs));
+const stateMachine = new StateMachine(definition);
+
+const trafficConfig = parseTrafficConfig({
+  DEFAULT_ROLLOUT: 'canary',
+  DEFAULT_INTERVAL_SECONDS: '0',
+  GATE_MIN_SAMPLES: '10',
+  GATE_MAX_EXTENSIONS: '1',
+  GATE_PERIOD_SECONDS: '1',
+});
+const releaseConfig = parseReleaseConfig({ UPDATE_WAIT_SECONDS: '2', PRETRAFFIC_PROBES: '2' });
+
+let aws: FakeAws;
+/** Validation of these executions waits for the promise (to stage races). */
+const holdValidation = new Map<string, Promise<void>>();
+let clock = 0;
+
+/** Validation stand-in: bytes starting with "BAD" are rejected, like F1's function after its report. */
+async function fakeValidate(input: unknown) {
+  const { bucket, key, executionName } = input as { bucket: string; key: string; executionName: string };
+  await holdValidation.get(executionName);
+  const o = aws.objects.get(`${bucket}/${key}`);
+  if (!o) throw new Error('no object');
+  if (new TextDecoder().decode(o.body).startsWith('BAD')) {
+    aws.put(bucket, `reports/${executionName}.json`, JSON.stringify({ passed: false }));
+    throw new ModelRejectedError('failed checks: onnx-parse');
+  }
+  const sha256 = createHash('sha256').update(o.body).digest('hex');
+  return { sha256, size: o.body.length, reportKey: `reports/${executionName}.json`, passed: true };
+}
+
+function taskHandlers() {
+  const byArn: Record<string, (input: unknown) => Promise<unknown>> = {
+    [subs.ValidateFunctionArn]: fakeValidate,
+    [subs.ReleaseFunctionArn]: createReleaseHandler(releaseConfig),
+    [subs.TrafficFunctionArn]: createTrafficHandler(trafficConfig),
+  };
+  const handlers: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
+  for (const [name, state] of Object.entries(
+    definition.States as Record<string, { Type: string; Resource?: string }>,
+  )) {
+    if (state.Type !== 'Task') continue;
+    const fn = byArn[state.Resource ?? ''];
+    if (!fn) throw new Error(`no fake for ${state.Resource}`);
+    handlers[name] = fn as (input: JSONValue) => Promise<JSONValue>;
+  }
+  return handlers;
+}
+
+interface Outcome {
+  status: FakeExecution['status'];
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  states: string[];
+}
+
+/** Starts an execution as Step Functions would (context object, RUNNING in ListExecutions). */
+function start(name: string, input: unknown, waits: Record<string, number> = {}): { done: Promise<Outcome> } {
+  // aws-local-stepfunctions stamps $$.Execution.StartTime with the real clock; keep ListExecutions in step.
+  clock = Math.max(clock + 1, Date.now());
+  const arn = `${SM_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+  const execution: FakeExecution = {
+    arn,
+    name,
+    status: 'RUNNING',
+    startDate: new Date(clock),
+    input: JSON.stringify(input),
+  };
+  aws.executions.set(arn, execution);
+  const retryStates = Object.entries(definition.States as Record<string, { Retry?: unknown }>)
+    .filter(([, s]) => s.Retry)
+    .map(([n]) => [n, 0]);
+  const run = stateMachine.run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers: taskHandlers(),
+      waitTimeOverrides: { Bake: 0, ...waits },
+      retryIntervalOverrides: Object.fromEntries(retryStates),
+    },
+    noThrowOnAbort: true,
+    context: {
+      Execution: { Id: arn, Name: name, StartTime: new Date(clock).toISOString(), Input: input as never },
+      StateMachine: { Id: SM_ARN, Name: 'hypermob-model-rollout' },
+    },
+  });
+  execution.onStop = () => run.abort();
+  const states: string[] = [];
+  const events = (async () => {
+    for await (const e of run.eventLogs) if (e.type === 'StateEntered') states.push(e.state.name);
+  })();
+  const done = run.result.then(
+    async (output) => {
+      await events;
+      if (execution.status === 'RUNNING') execution.status = 'SUCCEEDED';
+      return { status: execution.status, output, states };
+    },
+    async (err: Error) => {
+      await events.catch(() => undefined);
+      execution.status = 'FAILED';
+      const cause = err.cause as Error | undefined;
+      return { status: 'FAILED' as const, error: cause?.name, cause: cause?.message, states };
+    },
+  );
+  return { done };
+}
+
+const upload = (key: string, body: string, metadata: Record<string, string> = {}) => {
+  const { size } = aws.put(BUCKET, key, body, metadata);
+  return {
+    version: '0',
+    source: 'aws.s3',
+    'detail-type': 'Object Created',
+    detail: { bucket: { name: BUCKET }, object: { key, size } },
+  };
+};
+const lineage = (name: string) => aws.json(BUCKET, `rollouts/${name}.json`) as LineageRecord;
+const healthy = (version: string) => aws.metrics.set(version, { invocations: 100, errors: 0, p99: 20 });
+
+/** Brings the system to "version 1 live" through the pipeline itself. */
+async function bootstrap() {
+  const first = await start('boot', upload('car_fit_model.onnx', 'model-1', { rollout: 'all-at-once' })).done;
+  expect(first.status).toBe('SUCCEEDED');
+  expect(aws.alias?.version).toBe('1');
+}
+
+beforeEach(() => {
+  aws = new FakeAws();
+  aws.install();
+  aws.latest.env = { LOG_LEVEL: 'INFO', MODEL_BUCKET: BUCKET, MODEL_KEY: 'x', MODEL_SHA256: '0'.repeat(64) };
+});
+afterEach(() => {
+  setClients({});
+  holdValidation.clear();
+});
+
+describe('rollout state machine', () => {
+  it('ignores the pipeline’s own writes and keys that are not .onnx', async () => {
+    for (const key of [
+      'pinned/abc.onnx',
+      'reports/x.onnx',
+      'rollouts/y.onnx',
+      'golden/g.onnx',
+      'notes.txt',
+    ]) {
+      const r = await start(`ign-${key.replace(/\W/g, '')}`, upload(key, 'x')).done;
+      expect(r.status).toBe('SUCCEEDED');
+      expect(r.output).toMatchObject({ outcome: 'Ignored', key });
+      expect(r.states).not.toContain('Plan');
+    }
+    expect(aws.aliasWrites).toEqual([]);
+  });
+
+  it('fails clearly on input that is neither an event nor a command', async () => {
+    const r = await start('junk', { hello: 'world' }).done;
+    expect(r).toMatchObject({ status: 'FAILED', error: 'BadRolloutRequest' });
+  });
+
+  it('first rollout: publishes, pins the bytes and creates alias live', async () => {
+    await bootstrap();
+    const pinned = [...aws.objects.keys()].find((k) => k.startsWith(`${BUCKET}/pinned/`));
+    expect(pinned).toMatch(/pinned\/[0-9a-f]{64}\.model$/);
+    expect(aws.versions.get('1')).toMatchObject({
+      LOG_LEVEL: 'INFO',
+      MODEL_SOURCE_KEY: 'car_fit_model.onnx',
+    });
+    expect(aws.versions.get('1')?.MODEL_KEY).toBe(pinned?.slice(BUCKET.length + 1));
+    expect(lineage('boot')).toMatchObject({
+      outcome: { status: 'completed' },
+      release: { version: '1', reused: false },
+    });
+  });
+
+  it('all-at-once: live moves to the new version with no weights; probes hit the version first', async () => {
+    await bootstrap();
+    const r = await start('aao', upload('car_fit_model.onnx', 'model-2', { rollout: 'all-at-once' })).done;
+    expect(r.status).toBe('SUCCEEDED');
+    expect(aws.alias).toMatchObject({ version: '2', weights: {} });
+    expect(readAliasNote(aws.alias?.description)).toMatchObject({ owner: 'aao', previous: '1' });
+    expect(aws.calls.indexOf('invoke 2')).toBeLessThan(aws.calls.lastIndexOf('publish 2') + 10);
+    expect(r.states).toEqual(
+      expect.arrayContaining(['Plan', 'Validate', 'Release', 'PreTraffic', 'Supersede', 'Finish']),
+    );
+    const rec = lineage('aao');
+    expect(rec.weights.at(-1)).toMatchObject({ primary: '2', weight: 1 });
+    expect(rec.preTraffic).toMatchObject({ version: '2', passed: true });
+  });
+
+  it('canary: weight, bake, gate pass, then 100 %', async () => {
+    await bootstrap();
+    healthy('1');
+    healthy('2');
+    const r = await start(
+      'can',
+      upload('car_fit_model.onnx', 'model-2', { rollout: 'canary', weight: '0.2' }),
+    ).done;
+    expect(r.status).toBe('SUCCEEDED');
+    expect(aws.aliasWrites.slice(-2)).toEqual([
+      { version: '1', weights: { '2': 0.2 } },
+      { version: '2', weights: {} },
+    ]);
+    expect(lineage('can').gates).toMatchObject([{ decision: 'pass', weight: 0.2 }]);
+  });
+
+  it('canary breach: rolled back to the previous version, FAILED RolledBack with the evidence', async () => {
+    await bootstrap();
+    healthy('1');
+    aws.metrics.set('2', { invocations: 100, errors: 9, p99: 20 });
+    const r = await start('bad', upload('car_fit_model.onnx', 'model-2', { rollout: 'canary' })).done;
+    expect(r).toMatchObject({ status: 'FAILED', error: 'RolledBack' });
+    const cause = JSON.parse(r.cause ?? '{}');
+    expect(cause.rolledBackTo).toBe('1');
+    expect(cause.gate.join()).toMatch(/error rate 9.00 %/);
+    expect(aws.alias).toMatchObject({ version: '1', weights: {} });
+    expect(lineage('bad').outcome.status).toBe('rolled-back');
+  });
+
+  it('too little traffic extends the bake a bounded number of times, then rolls back', async () => {
+    await bootstrap();
+    healthy('1');
+    aws.metrics.set('2', { invocations: 2, errors: 0, p99: 20 });
+    const r = await start('quiet', upload('car_fit_model.onnx', 'model-2')).done;
+    expect(r).toMatchObject({ status: 'FAILED', error: 'RolledBack' });
+    expect(r.states.filter((s) => s === 'Gate')).toHaveLength(2);
+    expect(lineage('quiet').gates.map((g) => g.decision)).toEqual(['extend', 'rollback']);
+  });
+
+  it('linear: every step baked and gated, then 100 %', async () => {
+    await bootstrap();
+    healthy('1');
+    healthy('2');
+    const r = await start('lin', upload('car_fit_model.onnx', 'model-2', { rollout: 'linear', step: '0.3' }))
+      .done;
+    expect(r.status).toBe('SUCCEEDED');
+    expect(aws.aliasWrites.slice(-4).map((w) => w.weights['2'] ?? (w.version === '2' ? 1 : 0))).toEqual([
+      0.3, 0.6, 0.9, 1,
+    ]);
+    expect(lineage('lin').gates).toHaveLength(3);
+  });
+
+  it('validation rejection: FAILED ModelRejected, nothing published, alias untouched', async () => {
+    await bootstrap();
+    const before = aws.aliasWrites.length;
+    const r = await start('rej', upload('car_fit_model.onnx', 'BAD bytes')).done;
+    expect(r).toMatchObject({ status: 'FAILED', error: 'ModelRejected' });
+    expect(r.cause).toMatch(/onnx-parse/);
+    expect(aws.versions.size).toBe(1);
+    expect(aws.aliasWrites.length).toBe(before);
+    expect(lineage('rej')).toMatchObject({
+      outcome: { status: 'rejected', error: 'ModelRejected' },
+      validation: { reportKey: 'reports/rej.json', passed: false },
+    });
+  });
+
+  it('bad metadata: FAILED BadRolloutRequest before validation', async () => {
+    const r = await start('meta', upload('car_fit_model.onnx', 'model-2', { weight: '2' })).done;
+    expect(r).toMatchObject({ status: 'FAILED', error: 'BadRolloutRequest' });
+    expect(r.cause).toMatch(/weight must be < 1/);
+    expect(r.states).not.toContain('Validate');
+  });
+
+  it('pre-traffic failure: FAILED ModelRejected, alias untouched', async () => {
+    await bootstrap();
+    aws.brokenVersions.add('2');
+    const before = aws.aliasWrites.length;
+    const r = await start('pre', upload('car_fit_model.onnx', 'model-2', { rollout: 'all-at-once' })).done;
+    expect(r).toMatchObject({ status: 'FAILED', error: 'ModelRejected' });
+    expect(r.cause).toMatch(/degraded: model failed to load/);
+    expect(aws.aliasWrites.length).toBe(before);
+  });
+
+  it('identical bytes: no new version; already live → Unchanged', async () => {
+    await bootstrap();
+    const r = await start('same', upload('other-name.onnx', 'model-1')).done;
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.states).toContain('Unchanged');
+    expect(aws.versions.size).toBe(1);
+    expect(lineage('same').outcome.status).toBe('unchanged');
+  });
+
+  it('re-upload of a published (not live) model reuses its version', async () => {
+    await bootstrap();
+    await start('v2', upload('car_fit_model.onnx', 'model-2', { rollout: 'all-at-once' })).done;
+    const r = await start('back', upload('car_fit_model.onnx', 'model-1', { rollout: 'all-at-once' })).done;
+    expect(r.status).toBe('SUCCEEDED');
+    expect(aws.versions.size).toBe(2);
+    expect(aws.alias).toMatchObject({ version: '1', weights: {} });
+    expect(lineage('back').release).toMatchObject({ version: '1', reused: true });
+  });
+
+  it('waits out a $LATEST update in progress before publishing', async () => {
+    aws.updateLag = 3;
+    await bootstrap();
+    expect(aws.versions.get('1')?.MODEL_SOURCE_KEY).toBe('car_fit_model.onnx');
+  });
+
+  it('A/B: holds the weight and SUCCEEDS; promote finishes it', async () => {
+    await bootstrap();
+    const r = await start('ab', upload('car_fit_model.onnx', 'model-2', { rollout: 'ab', weight: '0.5' }))
+      .done;
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.states).toContain('ExperimentHeld');
+    expect(aws.alias).toMatchObject({ version: '1', weights: { '2': 0.5 } });
+    expect(lineage('ab').outcome.status).toBe('held');
+    const p = await start('promote', { command: 'promote' }).done;
+    expect(p.status).toBe('SUCCEEDED');
+    expect(aws.alias).toMatchObject({ version: '2', weights: {} });
+    expect(lineage('ab').outcome).toMatchObject({ status: 'promoted', by: 'promote' });
+    expect(lineage('promote').command).toMatchObject({ command: 'promote', after: { primary: '2' } });
+  });
+
+  it('A/B aborted: the candidate weight is removed', async () => {
+    await bootstrap();
+    await start('ab', upload('car_fit_model.onnx', 'model-2', { rollout: 'ab', weight: '0.5' })).done;
+    const a = await start('abort', { command: 'abort' }).done;
+    expect(a.status).toBe('SUCCEEDED');
+    expect(aws.alias).toMatchObject({ version: '1', weights: {} });
+    expect(lineage('ab').outcome.status).toBe('aborted');
+  });
+
+  it('commands with nothing to do fail with NothingToDo', async () => {
+    await bootstrap();
+    for (const command of ['promote', 'abort', 'rollback']) {
+      const r = await start(`noop-${command}`, { command }).done;
+      expect(r).toMatchObject({ status: 'FAILED', error: 'NothingToDo' });
+    }
+    const bad = await start('bad-version', { command: 'rollback', version: '99' }).done;
+    expect(bad).toMatchObject({ status: 'FAILED', error: 'BadRolloutRequest' });
+  });
+
+  it('rollback command: to the previous live version by default, or to a given one', async () => {
+    await bootstrap();
+    await start('v2', upload('car_fit_model.onnx', 'model-2', { rollout: 'all-at-once' })).done;
+    await start('v3', upload('car_fit_model.onnx', 'model-3', { rollout: 'all-at-once' })).done;
+    expect(aws.alias?.version).toBe('3');
+    expect((await start('rb', { command: 'rollback' }).done).status).toBe('SUCCEEDED');
+    expect(aws.alias).toMatchObject({ version: '2', weights: {} });
+    expect((await start('rb1', { command: 'rollback', version: '1' }).done).status).toBe('SUCCEEDED');
+    expect(aws.alias).toMatchObject({ version: '1', weights: {} });
+    expect(readAliasNote(aws.alias?.description).previous).toBe('2');
+  });
+
+  it('promote during a canary bake stops the upload execution and finishes now', async () => {
+    await bootstrap();
+    const canary = start('long', upload('car_fit_model.onnx', 'model-2', { rollout: 'canary' }), {
+      Bake: 60_000,
+    });
+    await until(() => aws.alias?.weights['2'] === 0.1);
+    const p = await start('go', { command: 'promote' }).done;
+    expect(p.status).toBe('SUCCEEDED');
+    const c = await canary.done;
+    expect(c.status).toBe('ABORTED');
+    expect(aws.alias).toMatchObject({ version: '2', weights: {} });
+    expect(lineage('long').outcome.status).toBe('promoted');
+  });
+
+  it('a newer upload supersedes a canary in flight: stops it and clears its weight first', async () => {
+    await bootstrap();
+    healthy('1');
+    healthy('3');
+    const older = start('older', upload('car_fit_model.onnx', 'model-2', { rollout: 'canary' }), {
+      Bake: 60_000,
+    });
+    await until(() => aws.alias?.weights['2'] === 0.1);
+    const newer = await start('newer', upload('car_fit_model.onnx', 'model-3', { rollout: 'canary' })).done;
+    expect(newer.status).toBe('SUCCEEDED');
+    expect((await older.done).status).toBe('ABORTED');
+    const after = aws.aliasWrites.slice(-3);
+    expect(after).toEqual([
+      { version: '1', weights: {} },
+      { version: '1', weights: { '3': 0.1 } },
+      { version: '3', weights: {} },
+    ]);
+    expect(lineage('older').outcome).toMatchObject({ status: 'superseded', by: 'newer' });
+    expect(lineage('newer').superseded).toEqual(['older']);
+  });
+
+  it('an older upload that reaches traffic after a newer one finished gives way (Superseded)', async () => {
+    await bootstrap();
+    let letGo: () => void = () => undefined;
+    holdValidation.set(
+      'slow',
+      new Promise<void>((r) => {
+        letGo = r;
+      }),
+    );
+    const older = start('slow', upload('a.onnx', 'model-2', { rollout: 'all-at-once' }));
+    await until(
+      () => aws.executions.get(`${SM_ARN.replace(':stateMachine:', ':execution:')}:slow`) !== undefined,
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    const newer = await start('fast', upload('b.onnx', 'model-3', { rollout: 'all-at-once' })).done;
+    // The newer one saw the older still RUNNING and stopped it before touching the alias.
+    expect(newer.status).toBe('SUCCEEDED');
+    const slow = aws.executions.get(`${SM_ARN.replace(':stateMachine:', ':execution:')}:slow`);
+    expect(slow?.status).toBe('ABORTED');
+    letGo();
+    expect((await older.done).status).toBe('ABORTED');
+    expect(aws.alias?.weights).toEqual({});
+    expect(aws.versions.get(aws.alias?.version ?? '')?.MODEL_SOURCE_KEY).toBe('b.onnx');
+  });
+
+  it('the alias watermark stops an older upload that was never listed as running', async () => {
+    await bootstrap();
+    let letGo: () => void = () => undefined;
+    holdValidation.set(
+      'hidden',
+      new Promise<void>((r) => {
+        letGo = r;
+      }),
+    );
+    const older = start('hidden', upload('a.onnx', 'model-2', { rollout: 'all-at-once' }));
+    const arn = `${SM_ARN.replace(':stateMachine:', ':execution:')}:hidden`;
+    await until(() => aws.executions.has(arn));
+    // Invisible to ListExecutions (eventual consistency): only the watermark can protect the alias.
+    const hidden = aws.executions.get(arn);
+    if (hidden) hidden.status = 'SUCCEEDED';
+    await new Promise((r) => setTimeout(r, 20));
+    const newer = await start('visible', upload('b.onnx', 'model-3', { rollout: 'all-at-once' })).done;
+    expect(newer.status).toBe('SUCCEEDED');
+    if (hidden) hidden.status = 'RUNNING';
+    letGo();
+    const r = await older.done;
+    expect(r).toMatchObject({ status: 'FAILED', error: 'Superseded' });
+    expect(aws.alias?.weights).toEqual({});
+    expect(aws.versions.get(aws.alias?.version ?? '')?.MODEL_SOURCE_KEY).toBe('b.onnx');
+    expect(lineage('hidden').outcome.status).toBe('superseded');
+  });
+
+  it('a newer upload supersedes a held A/B experiment', async () => {
+    await bootstrap();
+    await start('exp', upload('car_fit_model.onnx', 'model-2', { rollout: 'ab', weight: '0.5' })).done;
+    const r = await start('next', upload('car_fit_model.onnx', 'model-3', { rollout: 'all-at-once' })).done;
+    expect(r.status).toBe('SUCCEEDED');
+    expect(aws.alias).toMatchObject({ version: '3', weights: {} });
+    expect(readAliasNote(aws.alias?.description).previous).toBe('1');
+    expect(lineage('exp').outcome).toMatchObject({ status: 'superseded', by: 'next' });
+  });
+});
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
