@@ -43,10 +43,15 @@ function statementsOf(key: FunctionKey): Statement[] {
   const fn = resources[functionId(key)]?.Properties as { Role: { 'Fn::GetAtt': [string, string] } };
   const roleId = fn.Role['Fn::GetAtt'][0];
   expect(resources[roleId]?.Properties?.ManagedPolicyArns, 'no managed policies').toBeUndefined();
+  return statementsOfRole(roleId);
+}
+
+function statementsOfRole(roleId: string): Statement[] {
   return Object.values(resources)
     .filter((r) => r.Type === 'AWS::IAM::Policy')
-    .filter((r) => JSON.stringify(r.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
-    .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    .map((r) => r.Properties ?? {})
+    .filter((p) => JSON.stringify(p.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap((p) => (p.PolicyDocument as { Statement: Statement[] }).Statement);
 }
 
 const actions = (st: Statement) => (Array.isArray(st.Action) ? st.Action : [st.Action]);
@@ -365,19 +370,9 @@ describe('rollout', () => {
   });
 
   it('the state machine may invoke exactly the three rollout functions', () => {
-    const smRole = (
-      Object.values(resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine')?.Properties as {
-        RoleArn: { 'Fn::GetAtt': [string, string] };
-      }
-    ).RoleArn['Fn::GetAtt'][0];
-    const policy = Object.values(resources).find(
-      (r) =>
-        r.Type === 'AWS::IAM::Policy' &&
-        JSON.stringify(r.Properties?.Roles) === JSON.stringify([{ Ref: smRole }]),
-    );
-    const invoke = (policy?.Properties?.PolicyDocument as { Statement: Statement[] }).Statement.filter((st) =>
-      actions(st).includes('lambda:InvokeFunction'),
-    );
+    const sm = resources[logicalId('AWS::StepFunctions::StateMachine', () => true)]?.Properties ?? {};
+    const smRole = (sm.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const invoke = statementsOfRole(smRole).filter((st) => actions(st).includes('lambda:InvokeFunction'));
     expect(
       invoke.map((st) => st.Resource).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     ).toEqual(
