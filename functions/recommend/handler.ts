@@ -1,3 +1,4 @@
+import { warmUpRuntime } from '../shared/inference.js';
 import { createRecommendHandler } from './app.js';
 import { loadConfig } from './config.js';
 import { trainFallback } from './fallback.js';
@@ -19,6 +20,7 @@ const provider = createModelProvider({
   location: config.model,
   fallback: () => trainFallback(),
   retryAfterMs: config.retryAfterMs,
+  warmUp: warmUpRuntime,
   onLoaded: (info) => logger.info('model loaded', { ...info }),
   onDegraded: (reason, error, fallback) =>
     logger.warn('serving the fallback model', { reason, error, pinned: config.model, fallback }),

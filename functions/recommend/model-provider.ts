@@ -34,6 +34,8 @@ export interface LoadedInfo {
   discardedCache: boolean;
   downloadMs: number;
   verifyMs: number;
+  /** Runtime initialisation, overlapping the download (downloadMs is wall time and includes it). */
+  warmUpMs: number;
   sessionMs: number;
 }
 
@@ -42,6 +44,8 @@ export interface ModelProviderDeps {
   fallback: () => Promise<FallbackModel>;
   fetchModel?: (loc: ModelLocation) => Promise<FetchedModel>;
   loadModel?: (bytes: Uint8Array) => Promise<LoadedModel>;
+  /** Runs while the bytes download (e.g. onnxruntime's one-time initialisation); never fails the load. */
+  warmUp?: () => Promise<unknown>;
   retryAfterMs?: number;
   now?: () => number;
   onLoaded?: (info: LoadedInfo) => void;
@@ -78,7 +82,14 @@ export function createModelProvider(deps: ModelProviderDeps): ModelProvider {
   let retrying = false;
 
   async function loadPinned(): Promise<ServedModel> {
-    const fetched = await fetchModel(deps.location);
+    const fetching = fetchModel(deps.location);
+    // A rejection while the warm-up runs is handled by the await below, not reported as unhandled.
+    fetching.catch(() => undefined);
+    // Started after the request is on its way, so the CPU-bound warm-up overlaps the network wait.
+    const w = performance.now();
+    await deps.warmUp?.().catch(() => undefined);
+    const warmUpMs = performance.now() - w;
+    const fetched = await fetching;
     const t = performance.now();
     const model = await load(fetched.bytes);
     deps.onLoaded?.({
@@ -88,6 +99,7 @@ export function createModelProvider(deps: ModelProviderDeps): ModelProvider {
       discardedCache: fetched.discardedCache,
       downloadMs: fetched.downloadMs,
       verifyMs: fetched.verifyMs,
+      warmUpMs,
       sessionMs: performance.now() - t,
     });
     return { model, key: deps.location.key, sha256: deps.location.sha256, degraded: false };

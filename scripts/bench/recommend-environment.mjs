@@ -58,6 +58,7 @@ process.send(
     firstCallMs,
     downloadMs: loaded?.downloadMs,
     verifyMs: loaded?.verifyMs,
+    warmUpMs: loaded?.warmUpMs,
     sessionMs: loaded?.sessionMs,
     source: loaded?.source,
     sha256: firstBody.model.sha256,

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -38,6 +38,7 @@ const resultSchema = z.object({
   firstCallMs: z.number(),
   downloadMs: z.number(),
   verifyMs: z.number(),
+  warmUpMs: z.number(),
   sessionMs: z.number(),
   source: z.literal('s3'),
   sha256: z.string(),
@@ -152,6 +153,7 @@ async function main() {
     const eventFile = join(work, 'event.json');
     writeFileSync(eventFile, JSON.stringify(apiEvent(VALID_BODY)));
 
+    const loadBefore = loadavg()[0] as number;
     const results: EnvResult[] = [];
     const noMetrics: EnvResult[] = [];
     for (let run = 0; run < args.runs; run++) {
@@ -192,6 +194,7 @@ async function main() {
     const lines = [
       `recommend function benchmark — ${new Date().toISOString()}`,
       `machine: ${cpus().length} CPUs, ${cpu}; Node ${process.version}; model ${model.kind}, ${model.onnx.length} bytes`,
+      `load average (1 min) before/after: ${loadBefore.toFixed(2)} / ${(loadavg()[0] as number).toFixed(2)} — other processes share these CPUs`,
       `${args.runs} fresh environments × ${args.calls} warm handler calls (after ${args.warmup} warm-up), real API Gateway REST event`,
       '',
       `${''.padEnd(38)}${results.map((_, i) => `run ${i + 1}`.padStart(9)).join('')}${'median'.padStart(11)}`,
@@ -201,7 +204,8 @@ async function main() {
       row('warm p50, metrics disabled (µs)', pick('warmP50Us', noMetrics)),
       row('warm p99, metrics disabled (µs)', pick('warmP99Us', noMetrics)),
       row('cold: import bundle (ms)', pick('importMs')),
-      row('cold: download from S3 (ms)', pick('downloadMs'), 2),
+      row('cold: download from S3, wall (ms)', pick('downloadMs'), 2),
+      row('  of which runtime init, overlapped (ms)', pick('warmUpMs')),
       row('cold: verify sha256 (ms)', pick('verifyMs'), 2),
       row('cold: session + contract check (ms)', pick('sessionMs')),
       row('cold: first call total (ms)', pick('firstCallMs')),

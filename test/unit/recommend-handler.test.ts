@@ -8,7 +8,7 @@ import { createModelProvider } from '../../functions/recommend/model-provider.js
 import { createLogger, createMetrics } from '../../functions/recommend/telemetry.js';
 import { setClients } from '../../functions/shared/aws-clients.js';
 import { ACTUATOR_RANGES, TARGETS } from '../../functions/shared/contract.js';
-import { sha256Hex } from '../../functions/shared/model-store.js';
+import { ModelUnavailableError, sha256Hex } from '../../functions/shared/model-store.js';
 import { apiEvent, captureStdout, FakeS3, freshTmp, VALID_BODY } from './recommend-fakes.js';
 import { expectedOutputs, linearModel, PROBE_ROW } from './recommend-models.js';
 
@@ -246,6 +246,26 @@ describe('fallback', () => {
       const { result } = await captureStdout(() => call(container(env('x.onnx', sha256Hex(broken)))));
       expect(result.json).toMatchObject({ degraded: true, reason: 'model_invalid' });
     }
+  });
+
+  it('warms the runtime up while the bytes download; a download failing meanwhile still falls back', async () => {
+    const events: string[] = [];
+    const provider = createModelProvider({
+      location: { bucket: BUCKET, key: 'm.onnx', sha256: SHA_A },
+      fallback: sharedFallback,
+      fetchModel: async () => {
+        events.push('fetch started');
+        throw new ModelUnavailableError('simulated');
+      },
+      warmUp: async () => {
+        events.push('warm-up started');
+        await new Promise((r) => setTimeout(r, 20));
+        events.push('warm-up done');
+      },
+    });
+    const served = await provider.get();
+    expect(events).toEqual(['fetch started', 'warm-up started', 'warm-up done']);
+    expect(served).toMatchObject({ degraded: true, reason: 'model_unavailable' });
   });
 
   it('a degraded environment recovers once S3 serves the pinned bytes', async () => {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { FEATURES, TARGETS } from '../../functions/shared/contract.js';
-import { clampToActuators, loadModel, ModelContractError } from '../../functions/shared/inference.js';
+import {
+  clampToActuators,
+  loadModel,
+  ModelContractError,
+  warmUpRuntime,
+} from '../../functions/shared/inference.js';
 import { checkContract, type ModelSignature } from '../../functions/shared/model-signature.js';
 import { at, expectedOutputs, linearModel, PROBE_ROW } from './recommend-models.js';
 
@@ -153,6 +158,14 @@ describe('loadModel', () => {
     expect(err).toBeInstanceOf(ModelContractError);
     expect((err as ModelContractError).name).toBe('ModelContractViolation');
     expect((err as ModelContractError).violations.map((v) => v.rule)).toContain(rule);
+  });
+});
+
+describe('warmUpRuntime', () => {
+  it('initialises onnxruntime once and never rejects', async () => {
+    const first = warmUpRuntime();
+    expect(warmUpRuntime()).toBe(first);
+    await expect(first).resolves.toBeUndefined();
   });
 });
 
