@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -26,6 +26,8 @@ export interface Synthesized {
   /** Every finding of every validation plugin (cdk-nag AwsSolutions, CloudFormation Validate). */
   findings: Finding[];
   synthMs: number;
+  /** Removes the temporary cloud assembly (staged assets are tens of MB). */
+  cleanup(): void;
 }
 
 interface ReportJson {
@@ -71,7 +73,8 @@ export async function synthesize(opts: {
   // After a failed validation there is no cached assembly; synthesize again without giving up the
   // findings, so the template tests still say what is wrong besides them.
   const template = failure ? Template.fromJSON(stack.resolve(templateOf(stack))) : Template.fromStack(stack);
-  return { app, stack, bundles, template, findings, synthMs };
+  const cleanup = () => rmSync(outdir, { recursive: true, force: true });
+  return { app, stack, bundles, template, findings, synthMs, cleanup };
 }
 
 function templateOf(stack: HypermobStack): object {

@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionKey, LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
 import { NO_MODEL_KEY, NO_MODEL_SHA256 } from '../../infra/recommend-service.js';
 import { type Synthesized, synthesize } from '../../infra/test-support.js';
@@ -21,6 +23,8 @@ beforeAll(async () => {
   resources = t.toJSON().Resources;
   console.log(`synth ${Math.round(s.synthMs)} ms`);
 }, 300_000);
+
+afterAll(() => s?.cleanup());
 
 function logicalId(type: string, match: (p: Record<string, unknown>) => boolean): string {
   const found = Object.entries(resources).filter(([, r]) => r.Type === type && match(r.Properties ?? {}));
@@ -274,6 +278,35 @@ describe('least privilege', () => {
     );
     expect(bySid('traffic', 'ReadCandidateMetrics').Resource).toBe('*');
     expect(bySid('traffic', 'Lineage').Resource).toEqual(objects('rollouts/*'));
+  });
+});
+
+describe('the staged recommend asset (what cdk deploy uploads)', () => {
+  it('is ≤ 50 MB and its onnxruntime binaries are AArch64 ELF (e_machine 183)', async () => {
+    // The template names the zip by the asset hash; the cloud assembly stages the directory as asset.<hash>.
+    const code = resources[functionId('recommend')]?.Properties?.Code as { S3Key: string };
+    const dir = path.join(s.app.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+    let bytes = 0;
+    const natives: string[] = [];
+    for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+      if (!e.isFile()) continue;
+      const file = path.join(e.parentPath, e.name);
+      bytes += (await stat(file)).size;
+      if (e.name.endsWith('.node') || e.name.includes('.so')) natives.push(file);
+    }
+    console.log(`staged recommend asset ${(bytes / 1024 / 1024).toFixed(1)} MB`);
+    expect(bytes).toBeLessThanOrEqual(50 * 1024 * 1024);
+    expect(natives).toHaveLength(2);
+    for (const f of natives) {
+      const head = Buffer.alloc(20);
+      const fh = await open(f, 'r');
+      await fh.read(head, 0, 20, 0);
+      await fh.close();
+      expect(head.readUInt16LE(18), f).toBe(183);
+    }
+    expect(existsSync(path.join(dir, '.inputs.json')), 'build-machine paths stay out of the asset').toBe(
+      false,
+    );
   });
 });
 
