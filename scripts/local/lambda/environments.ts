@@ -75,7 +75,8 @@ class Environment {
       execArgv: [],
       cwd: spec.codeDir,
       env: { ...spec.env, TMPDIR: this.tmpDir },
-      serialization: 'advanced',
+      // Measured: Node's JSON channel beats 'advanced' (V8 serializer) for these small string messages.
+      serialization: 'json',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const prefix = `[${spec.functionName}:${spec.version}]`;
