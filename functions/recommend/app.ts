@@ -47,6 +47,18 @@ function requestError(e: RequestError): ErrorBody {
   return { status: e.status, code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) };
 }
 
+interface Outcome {
+  result: APIGatewayProxyResult;
+  clamps: number;
+  degraded: boolean;
+  /** The served model, when one was involved (metrics dimension). */
+  sha?: string;
+}
+
+function refuse(e: ErrorBody, headers?: Record<string, string>): Outcome {
+  return { result: errorResponse(e, headers), clamps: 0, degraded: false };
+}
+
 export function createRecommendHandler({
   config,
   provider,
@@ -57,53 +69,27 @@ export function createRecommendHandler({
   let suffixFor: ServedModel | undefined;
   let suffix = '';
 
-  async function serve(
-    raw: unknown,
-    context?: Context,
-  ): Promise<{ result: APIGatewayProxyResult; clamps: number; degraded: boolean; sha?: string }> {
+  async function serve(raw: unknown, context?: Context): Promise<Outcome> {
     const parsedEvent = proxyEventSchema.safeParse(raw);
     if (!parsedEvent.success) {
-      return {
-        result: errorResponse({
-          status: 400,
-          code: 'invalid_event',
-          message: 'not an API Gateway proxy event',
-        }),
-        clamps: 0,
-        degraded: false,
-      };
+      return refuse({ status: 400, code: 'invalid_event', message: 'not an API Gateway proxy event' });
     }
     const event = parsedEvent.data;
     if (!isRoute(event.path, event.requestContext?.stage)) {
-      return {
-        result: errorResponse({
-          status: 404,
-          code: 'not_found',
-          message: `no route ${event.path}; use POST ${ROUTE_PATH}`,
-        }),
-        clamps: 0,
-        degraded: false,
-      };
+      return refuse({
+        status: 404,
+        code: 'not_found',
+        message: `no route ${event.path}; use POST ${ROUTE_PATH}`,
+      });
     }
     if (event.httpMethod !== 'POST') {
-      return {
-        result: errorResponse(
-          {
-            status: 405,
-            code: 'method_not_allowed',
-            message: `${event.httpMethod} is not allowed on ${ROUTE_PATH}; use POST`,
-          },
-          { Allow: 'POST' },
-        ),
-        clamps: 0,
-        degraded: false,
-      };
+      const message = `${event.httpMethod} is not allowed on ${ROUTE_PATH}; use POST`;
+      return refuse({ status: 405, code: 'method_not_allowed', message }, { Allow: 'POST' });
     }
     const json = decodeBody(event.body, event.isBase64Encoded ?? false);
-    if (!json.ok) return { result: errorResponse(requestError(json.error)), clamps: 0, degraded: false };
+    if (!json.ok) return refuse(requestError(json.error));
     const request = parseRecommendRequest(json.value);
-    if (!request.ok)
-      return { result: errorResponse(requestError(request.error)), clamps: 0, degraded: false };
+    if (!request.ok) return refuse(requestError(request.error));
 
     let served: ServedModel;
     let predicted: number[];
@@ -112,31 +98,23 @@ export function createRecommendHandler({
       predicted = await served.model.predictOne(featureRow(request.value));
     } catch (err) {
       logger.error('no prediction could be made', { error: err as Error, request_id: context?.awsRequestId });
-      return {
-        result: errorResponse({
-          status: 500,
-          code: 'internal_error',
-          message: 'the model could not be run; try again',
-        }),
-        clamps: 0,
-        degraded: false,
-      };
+      return refuse({
+        status: 500,
+        code: 'internal_error',
+        message: 'the model could not be run; try again',
+      });
     }
     if (!predicted.every(Number.isFinite)) {
       logger.error('model returned a non-finite value', {
         sha256: served.sha256,
         predicted: predicted.map(String),
       });
-      return {
-        result: errorResponse({
-          status: 500,
-          code: 'inference_failed',
-          message: 'the model returned an invalid value',
-        }),
-        clamps: 0,
-        degraded: served.degraded,
-        sha: served.sha256,
-      };
+      const out = refuse({
+        status: 500,
+        code: 'inference_failed',
+        message: 'the model returned an invalid value',
+      });
+      return { ...out, degraded: served.degraded, sha: served.sha256 };
     }
     const { values, clamped } = clampToActuators(predicted);
     if (served !== suffixFor) {
@@ -154,17 +132,13 @@ export function createRecommendHandler({
 
   return async (event, context) => {
     const started = performance.now();
-    let outcome: Awaited<ReturnType<typeof serve>>;
+    let outcome: Outcome;
     try {
       outcome = await serve(event, context);
     } catch (err) {
       // serve() handles every expected failure; this is the last line against a crash.
       logger.error('unexpected failure', { error: err as Error, request_id: context?.awsRequestId });
-      outcome = {
-        result: errorResponse({ status: 500, code: 'internal_error', message: 'unexpected error' }),
-        clamps: 0,
-        degraded: false,
-      };
+      outcome = refuse({ status: 500, code: 'internal_error', message: 'unexpected error' });
     }
     const { statusCode } = outcome.result;
     if (statusCode >= 400 && statusCode < 500) {
