@@ -172,6 +172,10 @@ describe('local Lambda API through the AWS SDK and CLI', () => {
       }),
     );
     expect(upd.LastUpdateStatus).toBe('InProgress');
+    // As on Lambda, calls keep running the previous configuration until the update completes.
+    expect(decode((await lambda.send(new InvokeCommand({ FunctionName: FN }))).Payload).env.STAGE).toBe(
+      'one',
+    );
     expect(upd.RevisionId).not.toBe(latest.RevisionId);
     expect(await rejection(lambda.send(new PublishVersionCommand({ FunctionName: FN })))).toMatchObject({
       name: 'ResourceConflictException',
@@ -184,6 +188,9 @@ describe('local Lambda API through the AWS SDK and CLI', () => {
     expect(
       (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: FN }))).LastUpdateStatus,
     ).toBe('Successful');
+    expect(decode((await lambda.send(new InvokeCommand({ FunctionName: FN }))).Payload).env.STAGE).toBe(
+      'two',
+    );
     // New code through the local deploy path, then version 2.
     await s.svc.ensureFunction({
       name: FN,

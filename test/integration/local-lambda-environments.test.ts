@@ -184,5 +184,22 @@ describe('local Lambda execution environments', () => {
     const r = await call(undefined, {}, 'broken');
     expect(r.functionError).toBe('Unhandled');
     expect(r.body).toMatchObject({ errorType: 'TypeError', errorMessage: 'cannot start' });
+
+    // A bundle whose import kills the process: every call fails, none hangs, no respawn loop.
+    await writeFile(path.join(broken, 'index.mjs'), 'process.exit(2);\n');
+    await svc.ensureFunction({
+      name: 'broken',
+      bundleDir: broken,
+      environment: {},
+      memoryMb: 128,
+      timeoutSeconds: 3,
+    });
+    const exits = await Promise.all([1, 2, 3].map(() => call(undefined, {}, 'broken')));
+    for (const e of exits) {
+      expect(e.functionError).toBe('Unhandled');
+      expect(e.body.errorType).toBe('Runtime.ExitError');
+    }
+    await sleep(200);
+    expect(svc.environments()['broken:$LATEST']).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@ import {
   deleteAlias,
   publishVersion,
   resolveQualifier,
+  runnableLatest,
   updateAlias,
   updateConfiguration,
 } from '../../scripts/local/lambda/control-plane.js';
@@ -100,6 +101,15 @@ describe('publishVersion', () => {
 });
 
 describe('updateConfiguration', () => {
+  it('keeps invocations on the previous $LATEST until the update completes', () => {
+    const fn = newFunction();
+    expect(runnableLatest(fn, clock).environment).toEqual({ A: '1' });
+    updateConfiguration(fn, { environment: { A: '2' } }, clock, 300);
+    expect(runnableLatest(fn, clock).environment).toEqual({ A: '1' });
+    clock.t += 300;
+    expect(runnableLatest(fn, clock).environment).toEqual({ A: '2' });
+  });
+
   it('changes the RevisionId and checks the one given', () => {
     const fn = newFunction();
     const c = updateConfiguration(fn, { environment: { B: 'x' }, revisionId: 'rev-0' }, clock, 0);

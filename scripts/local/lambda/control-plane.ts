@@ -48,6 +48,11 @@ export function isUpdating(fn: FunctionRecord, clock: Clock): boolean {
   return clock.now() < fn.updateCompletesAt;
 }
 
+/** What an invocation of $LATEST runs: like Lambda, the previous configuration until an update completes. */
+export function runnableLatest(fn: FunctionRecord, clock: Clock): FunctionConfig {
+  return isUpdating(fn, clock) && fn.previousLatest ? fn.previousLatest : fn.latest;
+}
+
 /** A version's configuration: `$LATEST` or a published number. */
 export function getVersion(fn: FunctionRecord, version: string): FunctionConfig {
   if (version === LATEST) return fn.latest;
@@ -113,6 +118,7 @@ export function updateConfiguration(
     );
   }
   validateConfig(update);
+  fn.previousLatest = fn.latest;
   fn.latest = {
     ...fn.latest,
     environment: update.environment ?? fn.latest.environment,

@@ -47,6 +47,8 @@ interface Job {
 }
 
 let envCounter = 0;
+/** Lambda's limit for the init phase (module import) of an on-demand environment. */
+const INIT_TIMEOUT_MS = 10_000;
 
 class Environment {
   readonly id = `${process.pid}-${++envCounter}`;
@@ -96,17 +98,38 @@ class Environment {
     this.child.on('message', (msg: { t: string; i?: number; p?: string }) => this.onMessage(msg));
     this.child.on('exit', (code, signal) => this.onExit(code, signal));
     this.child.on('error', () => {});
+    this.initTimer = setTimeout(() => {
+      this.initFailed(
+        JSON.stringify({
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `INIT phase timed out after ${INIT_TIMEOUT_MS / 1000} seconds`,
+        }),
+      );
+    }, INIT_TIMEOUT_MS);
+  }
+
+  private readonly initTimer: NodeJS.Timeout;
+  private initSettled = false;
+
+  /** The init phase failed (error, timeout, exit): the call waiting for it gets the error. */
+  private initFailed(payload: string): void {
+    if (this.initSettled) return;
+    this.initSettled = true;
+    clearTimeout(this.initTimer);
+    this.pool.onInitError(this, payload);
   }
 
   private onMessage(msg: { t: string; i?: number; p?: string }): void {
     if (msg.t === 'ready') {
+      this.initSettled = true;
+      clearTimeout(this.initTimer);
       this.ready = true;
       this.initDurationMs = performance.now() - this.spawnedAt;
       this.pool.onIdle(this);
       return;
     }
     if (msg.t === 'initError') {
-      this.pool.onInitError(this, msg.p ?? '{}');
+      this.initFailed(msg.p ?? '{}');
       return;
     }
     const job = this.job;
@@ -158,6 +181,15 @@ class Environment {
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.dead = true;
     this.exited = true;
+    if (!this.ready) {
+      const status = signal ? `signal ${signal}` : `exit status ${code}`;
+      this.initFailed(
+        JSON.stringify({
+          errorType: 'Runtime.ExitError',
+          errorMessage: `Runtime exited during init: ${status}`,
+        }),
+      );
+    }
     if (this.job) {
       const status = signal ? `signal ${signal}` : `exit status ${code}`;
       this.finish(

@@ -36,6 +36,8 @@ export const functionRecordSchema = z.object({
   latest: functionConfigSchema,
   /** Epoch ms when the last configuration update finishes; before it LastUpdateStatus is InProgress. */
   updateCompletesAt: z.number(),
+  /** $LATEST before the update in progress: what invocations run until the update completes. */
+  previousLatest: functionConfigSchema.optional(),
   versions: z.array(functionConfigSchema),
   nextVersion: z.number().int(),
   aliases: z.record(z.string(), aliasSchema),

@@ -15,6 +15,7 @@ import {
   type PublishRequest,
   publishVersion,
   resolveQualifier,
+  runnableLatest,
   updateAlias,
   validateConfig,
 } from './control-plane.js';
@@ -168,10 +169,11 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
     const q = effectiveQualifier(parsed.qualifier, qualifier);
     const fn = getFunction(state, parsed.name);
     const resolved = resolveQualifier(fn, q);
-    const config =
+    const chosen =
       resolved.kind === 'alias'
         ? getVersion(fn, pickVersion(resolved.alias.functionVersion, resolved.alias.weights, random()))
         : resolved.config;
+    const config = chosen.version === LATEST ? runnableLatest(fn, clock) : chosen;
     if (payload.length > MAX_PAYLOAD_BYTES) {
       throw new LambdaApiError(
         'RequestTooLargeException',
