@@ -1,9 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { FUNCTIONS, type FunctionKey } from '../../functions/catalog.js';
+import { bundleFunctions, hostArch } from '../../scripts/bundle.js';
 import { LOCAL_CREDENTIALS, type LocalClients, localClients } from '../../scripts/local/clients.js';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../scripts/local/cloud.js';
 
@@ -43,6 +45,7 @@ export async function startLocalCloudFixture(o: LocalCloudFixtureOptions = {}): 
   const logs: string[] = [];
   const verbose = o.verbose ?? Boolean(process.env.HYPERMOB_TEST_LOG);
   const { verbose: _v, ...cloudOpts } = o;
+  await prebundle(o.functions ?? 'all', o.bundleOutDir);
   const cloud = await startLocalCloud({
     awsPort: 0,
     apiPort: 0,
@@ -90,6 +93,45 @@ export async function startLocalCloudFixture(o: LocalCloudFixtureOptions = {}): 
     },
   };
   return fixture;
+}
+
+/**
+ * Test files run in parallel processes and the bundler replaces its output directory with rm +
+ * rename: two first-time builds of the same function would trip over each other. Build once under
+ * a cross-process lock (mkdir is atomic); the cloud's own bundle step then finds them unchanged.
+ */
+async function prebundle(
+  functions: 'all' | 'none' | FunctionKey[],
+  outDir: string | undefined,
+): Promise<void> {
+  if (functions === 'none') return;
+  const lock = path.join(outDir ?? path.join(REPO_ROOT, 'dist'), '.bundle.lock');
+  await mkdir(path.dirname(lock), { recursive: true });
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch {
+      const age =
+        Date.now() -
+        (await stat(lock)
+          .then((s) => s.mtimeMs)
+          .catch(() => Date.now()));
+      if (age > 180_000) await rm(lock, { recursive: true, force: true }); // left by a killed run
+      if (Date.now() > deadline) throw new Error(`bundle lock ${lock} held too long`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    await bundleFunctions({
+      arch: hostArch(),
+      only: functions === 'all' ? (Object.keys(FUNCTIONS) as FunctionKey[]) : functions,
+      ...(outDir ? { outDir } : {}),
+    });
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
 }
 
 /** Variables that point the SDK and the AWS CLI at a local endpoint with placeholder credentials. */
