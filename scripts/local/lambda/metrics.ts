@@ -45,8 +45,9 @@ export class MetricsStore {
   private oldest = Number.POSITIVE_INFINITY;
 
   constructor(
-    private readonly retentionSeconds = 3 * 3600,
-    private readonly maxSamples = 2000,
+    // Bounded memory under sustained load: ≤ 500 durations per series and second for 2 h (≈ 30 MB).
+    private readonly retentionSeconds = 2 * 3600,
+    private readonly maxSamples = 500,
     private readonly random: () => number = Math.random,
   ) {}
 

@@ -193,7 +193,20 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
     }
     const requestId = randomUUID();
     const arn = functionArn(opts.region, opts.accountId, fn.name, q);
-    const outcome = await manager.invoke(specFor(fn, config), event, requestId, arn);
+    let outcome = await manager.invoke(specFor(fn, config), event, requestId, arn);
+    if (
+      outcome.payload.length > MAX_PAYLOAD_BYTES / 3 &&
+      Buffer.byteLength(outcome.payload) > MAX_PAYLOAD_BYTES
+    ) {
+      outcome = {
+        ...outcome,
+        functionError: 'Unhandled',
+        payload: JSON.stringify({
+          errorType: 'Function.ResponseSizeTooLarge',
+          errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes).`,
+        }),
+      };
+    }
     metrics.record({
       functionName: fn.name,
       resource: q === undefined ? fn.name : `${fn.name}:${q}`,
