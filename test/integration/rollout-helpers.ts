@@ -96,13 +96,16 @@ export async function executionFor(f: LocalCloudFixture, key: string, since: num
 export async function finished(
   f: LocalCloudFixture,
   executionArn: string,
-  timeoutMs = 60_000,
+  timeoutMs = 45_000,
 ): Promise<DescribeExecutionCommandOutput> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const d = await f.clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
     if (d.status !== 'RUNNING') return d;
-    if (Date.now() > deadline) throw new Error(`${executionArn} still RUNNING after ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      const path = (await states(f, executionArn)).join(' → ');
+      throw new Error(`${executionArn} still RUNNING after ${timeoutMs} ms: ${path}`);
+    }
     await sleep(50);
   }
 }

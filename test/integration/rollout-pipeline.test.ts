@@ -18,7 +18,7 @@ import {
 /**
  * The rollout pipeline end to end on the local cloud: S3 upload → EventBridge rule → the real
  * state machine → the bundled validate, release and traffic functions → alias live → POST /recommend.
- * Wait states run 100× faster (fixture timeScale 0.01): interval=100 bakes for 1 s.
+ * Bakes (Wait SecondsPath) are real seconds, so scenarios upload with interval=1 or 2.
  */
 let f: LocalCloudFixture;
 
@@ -60,7 +60,7 @@ describe('rollout pipeline on the local cloud', () => {
     const exec = await uploadAndFinish(f, 'car_fit_model.onnx', bytes, {
       rollout: 'canary',
       weight: '0.5',
-      interval: '100',
+      interval: '1',
     });
     const answers = await traffic.stop();
     expect({ status: exec.status, cause: exec.cause }).toMatchObject({ status: 'SUCCEEDED' });
@@ -83,7 +83,7 @@ describe('rollout pipeline on the local cloud', () => {
     const uploaded = uploadAndFinish(f, 'car_fit_model.onnx', variant(3), {
       rollout: 'canary',
       weight: '0.5',
-      interval: '200',
+      interval: '2',
     });
     // Inject failed invocations of the candidate into the metrics the gate reads (a model that
     // passes validation and probes cannot be made to crash the handler on demand).
@@ -117,7 +117,7 @@ describe('rollout pipeline on the local cloud', () => {
     const exec = await uploadAndFinish(f, 'car_fit_model.onnx', variant(4), {
       rollout: 'linear',
       step: '0.4',
-      interval: '100',
+      interval: '1',
     });
     await traffic.stop();
     expect({ status: exec.status, cause: exec.cause }).toMatchObject({ status: 'SUCCEEDED' });
