@@ -197,7 +197,8 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
-      await ready.catch(() => {});
+      // Let a bootstrap in flight finish (it uses the services), but never hang a stop on it.
+      await Promise.race([ready.catch(() => {}), new Promise((r) => setTimeout(r, 60_000).unref())]);
       await Promise.all([close(apiServer), close(awsServer)]);
       await sfn.close();
       await events.drain();
