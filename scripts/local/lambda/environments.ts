@@ -211,6 +211,18 @@ class Environment {
     this.dead = true;
     if (!this.exited) this.child.kill('SIGKILL');
   }
+
+  /**
+   * Shutdown of an idle environment: closing the channel lets the runtime exit on its own (exit
+   * hooks, --cpu-prof in NODE_OPTIONS), with SIGKILL if it has not within a second.
+   */
+  stop(): void {
+    if (this.dead) return;
+    this.dead = true;
+    if (this.exited || !this.child.connected) return this.kill();
+    this.child.disconnect();
+    setTimeout(() => this.kill(), 1000).unref();
+  }
 }
 
 class VersionPool {
@@ -261,7 +273,7 @@ class VersionPool {
 
   onIdle(env: Environment): void {
     if (this.retired) {
-      env.kill();
+      env.stop();
       return;
     }
     const job = this.queue.shift();
@@ -298,13 +310,13 @@ class VersionPool {
   /** Stop taking work; idle environments stop now, busy ones after their call. Returns queued calls. */
   retire(): Job[] {
     this.retired = true;
-    for (const env of [...this.envs]) if (!env.job) env.kill();
+    for (const env of [...this.envs]) if (!env.job) env.stop();
     return this.queue.splice(0);
   }
 
   expireIdle(now: number, idleMs: number): void {
     for (const env of [...this.envs]) {
-      if (env.ready && !env.job && now - env.lastUsed >= idleMs) env.kill();
+      if (env.ready && !env.job && !env.dead && now - env.lastUsed >= idleMs) env.stop();
     }
   }
 }
@@ -367,7 +379,8 @@ export class EnvironmentManager {
       for (const env of pool.envs) {
         if (env.exited) continue;
         exits.push(new Promise((r) => env.child.once('exit', r)));
-        env.kill();
+        if (env.job || !env.ready) env.kill();
+        else env.stop();
       }
     }
     await Promise.all(exits);
