@@ -58,6 +58,7 @@ export class HypermobStack extends Stack {
       bundleDirs: props.bundles,
       bucket: this.models.bucket,
       bucketName: c.modelBucketName,
+      initialModelKey: c.initialModelKey,
       recommend: this.service.fn,
       defaults: c,
       logRetention,

@@ -11,8 +11,14 @@ export const PINNED_MODELS = 'pinned/*';
 /** golden/ and reports/ come from the validate function's configuration (GOLDEN_PREFIX, REPORTS_PREFIX). */
 export const LINEAGE = 'rollouts/*';
 
-/** What a published recommend version may be pinned to. */
-export const MODEL_READ_PREFIXES = [PINNED_MODELS] as const;
+/**
+ * What a published recommend version may be pinned to: the pipeline's pinned copies, plus the exact
+ * key of the initial model when the deployment names one outside `pinned/` (no wildcard for it).
+ */
+export function modelReadPatterns(initialModelKey = ''): string[] {
+  const initial = initialModelKey !== '' && !initialModelKey.startsWith('pinned/') ? [initialModelKey] : [];
+  return [PINNED_MODELS, ...initial];
+}
 
 export function objectArns(bucket: s3.IBucket, patterns: readonly string[]): string[] {
   return patterns.map((p) => bucket.arnForObjects(p));

@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { LIVE_ALIAS } from '../functions/catalog.js';
 import { MAX_BODY_BYTES } from '../functions/shared/request.js';
 import { BundledFunction } from './bundled-function.js';
-import { MODEL_READ_PREFIXES, objectArns } from './model-keys.js';
+import { modelReadPatterns, objectArns } from './model-keys.js';
 import { acknowledge, allow } from './nag.js';
 
 /**
@@ -77,7 +77,7 @@ export class RecommendService extends Construct {
       this.role,
       'ReadPinnedModels',
       ['s3:GetObject', 's3:GetObjectVersion'],
-      objectArns(props.bucket, MODEL_READ_PREFIXES),
+      objectArns(props.bucket, modelReadPatterns(props.initialModel.key)),
       'a published version reads only the immutable model copy the release step pinned; object ARNs name keys that do not exist yet, so the pipeline prefix is the narrowest scope',
     );
 

@@ -13,7 +13,7 @@ import { ROLLOUT_STATE_MACHINE_NAME, rolloutEventPattern } from '../statemachine
 import { ROLLOUT_ASL_PATH, rolloutSubstitutions } from '../statemachines/substitutions.js';
 import { BundledFunction } from './bundled-function.js';
 import type { HypermobConfig } from './config.js';
-import { LINEAGE, objectArns, PINNED_MODELS, UPLOADED_MODELS } from './model-keys.js';
+import { LINEAGE, modelReadPatterns, objectArns, PINNED_MODELS, UPLOADED_MODELS } from './model-keys.js';
 import { acknowledge, allow } from './nag.js';
 
 /**
@@ -31,6 +31,8 @@ export interface RolloutProps {
   bucket: s3.IBucket;
   /** The bucket's literal name: the event pattern and the environment must equal what the local cloud uses. */
   bucketName: string;
+  /** The model the first deployment serves, which validation compares candidates with ('' = none). */
+  initialModelKey: string;
   /** The recommend function and its alias, which release and traffic may change and nothing else. */
   recommend: lambda.IFunction;
   defaults: RolloutDefaults;
@@ -49,7 +51,8 @@ export function rolloutEnvironments(bucketName: string, d: RolloutDefaults) {
     release: { ...target },
     traffic: {
       ...target,
-      MODEL_BUCKET: bucketName,
+      // Not MODEL_BUCKET: traffic/config.ts reads the name the local cloud sets.
+      MODEL_BUCKET_NAME: bucketName,
       DEFAULT_ROLLOUT: d.rolloutStrategy,
       DEFAULT_WEIGHT: String(d.rolloutWeight),
       DEFAULT_INTERVAL_SECONDS: String(d.rolloutIntervalSeconds),
@@ -118,7 +121,7 @@ export class Rollout extends Construct {
       v,
       'ReadCandidateLiveAndGolden',
       S3_READ,
-      objectArns(bucket, [UPLOADED_MODELS, PINNED_MODELS, goldenObjects]),
+      objectArns(bucket, [UPLOADED_MODELS, ...modelReadPatterns(props.initialModelKey), goldenObjects]),
       WHY.objects,
     );
     allow(v, 'WriteReports', ['s3:PutObject'], objectArns(bucket, [reportObjects]), WHY.objects);

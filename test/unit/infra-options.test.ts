@@ -67,6 +67,12 @@ describe('options from CDK context', () => {
     });
   });
 
+  it('recommend and validate may read the initial model by its exact key (no wildcard)', () => {
+    const policies = Object.values(t.findResources('AWS::IAM::Policy')).map((r) => JSON.stringify(r));
+    const exact = policies.filter((p) => p.includes('/car_fit_model.onnx"'));
+    expect(exact).toHaveLength(2);
+  });
+
   it('provisions concurrency on alias live', () => {
     t.hasResourceProperties('AWS::Lambda::Alias', {
       Name: LIVE_ALIAS,
