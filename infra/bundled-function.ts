@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -70,15 +70,5 @@ export class BundledFunction extends Construct {
       'AwsSolutions-L1',
       'Node.js 22 is the runtime the project pins (package.json engines and the node@22 devDependency) and that every test runs; moving to a newer runtime is a deliberate upgrade, not a deploy-time default.',
     );
-  }
-
-  /** Unqualified ARN built from the name, for policies that must not depend on the function resource. */
-  static arnOf(scope: Construct, functionName: string): string {
-    return Stack.of(scope).formatArn({
-      service: 'lambda',
-      resource: 'function',
-      resourceName: functionName,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
   }
 }

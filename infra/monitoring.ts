@@ -25,32 +25,11 @@ export interface MonitoringProps {
 }
 
 /**
- * Errors of one executed version behind the alias. Built by hand: `Version.metric()` publishes
- * FunctionName=<fn>:<version> (aws-cdk#14248), which Lambda never emits for aliased traffic.
- */
-export function executedVersionMetric(
-  metricName: 'Errors' | 'Invocations' | 'Duration',
-  version: string,
-  functionName = RECOMMEND_FUNCTION_NAME,
-  aliasName = LIVE_ALIAS,
-): cloudwatch.Metric {
-  return new cloudwatch.Metric({
-    namespace: 'AWS/Lambda',
-    metricName,
-    dimensionsMap: {
-      FunctionName: functionName,
-      Resource: `${functionName}:${aliasName}`,
-      ExecutedVersion: version,
-    },
-    statistic: metricName === 'Duration' ? 'p99' : 'Sum',
-    period: Duration.minutes(1),
-  });
-}
-
-/**
  * The version erring most behind the alias, whatever its number: a static alarm cannot name the
  * candidate (each rollout publishes a new one), so a Metrics Insights query groups by
- * ExecutedVersion and keeps the worst series.
+ * ExecutedVersion and keeps the worst series. The dimensions are written out on purpose: CDK's
+ * `Version.metric()` uses FunctionName=<fn>:<version> (aws-cdk#14248), which Lambda never emits for
+ * traffic through an alias.
  */
 export function worstVersionErrorsQuery(
   functionName = RECOMMEND_FUNCTION_NAME,
