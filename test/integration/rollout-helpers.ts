@@ -18,6 +18,7 @@ import {
   MODEL_BUCKET_NAME,
   RECOMMEND_FUNCTION_NAME,
 } from '../../functions/catalog.js';
+import type { LineageRecord } from '../../functions/rollout/shared/lineage.js';
 import { METADATA_KEYS } from '../../functions/shared/contract.js';
 import { writeLinearModel } from '../../functions/shared/model/onnx-writer.js';
 import { ROLLOUT_STATE_MACHINE_NAME } from '../../statemachines/rollout-trigger.js';
@@ -144,12 +145,12 @@ export function weights(a: GetAliasCommandOutput): Record<string, number> {
   return a.RoutingConfig?.AdditionalVersionWeights ?? {};
 }
 
-export async function lineage(f: LocalCloudFixture, executionArn: string): Promise<Record<string, any>> {
+export async function lineage(f: LocalCloudFixture, executionArn: string): Promise<LineageRecord> {
   const name = executionArn.split(':').at(-1);
   const out = await f.clients.s3.send(
     new GetObjectCommand({ Bucket: MODEL_BUCKET_NAME, Key: `rollouts/${name}.json` }),
   );
-  return JSON.parse((await out.Body?.transformToString()) ?? '{}');
+  return JSON.parse((await out.Body?.transformToString()) ?? '{}') as LineageRecord;
 }
 
 export interface RecommendAnswer {

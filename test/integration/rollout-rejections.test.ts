@@ -73,7 +73,7 @@ describe('rejected models on the local cloud', () => {
       const record = await lineage(f, arn);
       expect(record.outcome.status, name).toBe('rejected');
       const report = await f.clients.s3.send(
-        new GetObjectCommand({ Bucket: MODEL_BUCKET_NAME, Key: record.validation.reportKey }),
+        new GetObjectCommand({ Bucket: MODEL_BUCKET_NAME, Key: record.validation?.reportKey }),
       );
       expect(JSON.parse((await report.Body?.transformToString()) ?? '{}'), name).toBeTypeOf('object');
     }
