@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { CoalescingWriter, readJson } from '../json-file.js';
@@ -97,5 +97,9 @@ export class SfnStore {
 
 async function jsonFiles(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
+  // Temporary files of writes a crash interrupted: never renamed into place, so never state.
+  await Promise.all(
+    names.filter((n) => /^\..*\.tmp$/.test(n)).map((n) => rm(path.join(dir, n), { force: true })),
+  );
   return names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).map((n) => path.join(dir, n));
 }
