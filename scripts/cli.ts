@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDataset } from './commands/dataset.js';
 import { registerLocal } from './commands/local.js';
+import { registerRollout } from './commands/rollout.js';
 import { registerTrain } from './commands/train.js';
 
 /**
@@ -11,6 +12,7 @@ const program = new Command('hypermob').description('hypermob-recommend tools').
 
 registerDataset(program);
 registerLocal(program);
+registerRollout(program);
 registerTrain(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

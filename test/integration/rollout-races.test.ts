@@ -1,8 +1,9 @@
+import { execFile } from 'node:child_process';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
 import { probeEvent } from '../../functions/rollout/release/probes.js';
-import { type LocalCloudFixture, startLocalCloudFixture } from '../helpers/local-cloud.js';
+import { type LocalCloudFixture, REPO_ROOT, startLocalCloudFixture } from '../helpers/local-cloud.js';
 import {
   configureTraffic,
   executionFor,
@@ -75,5 +76,26 @@ describe('rollout concurrency on the local cloud', () => {
     // The overwritten key no longer holds v1, but the version pinned to it still serves exactly v1.
     expect(await servedBy(oldVersion)).toBe(sha256(v1));
     expect(await servedBy(newVersion)).toBe(sha256(v2));
+  });
+
+  it('hypermob rollout <command> starts a command execution and reports its outcome', async () => {
+    const cli = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'scripts/cli.ts', 'rollout', ...args],
+          { cwd: REPO_ROOT, env: f.env, timeout: 60_000 },
+          (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
+        );
+      });
+    const nothing = await cli('abort');
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toMatch(/abort FAILED: NothingToDo/);
+    const before = (await live(f)).FunctionVersion;
+    // Runs after the scenarios above, so live has a recorded previous version.
+    const back = await cli('rollback');
+    expect(back.code).toBe(0);
+    expect(JSON.parse(back.stdout)).toMatchObject({ outcome: 'rollback' });
+    expect((await live(f)).FunctionVersion).not.toBe(before);
   });
 });
