@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import {
   GetFunctionConfigurationCommand,
   InvokeCommand,
@@ -11,7 +14,6 @@ import {
 } from '@aws-sdk/client-lambda';
 import { RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
 import { localClients } from '../local/clients.js';
-import { startLocalCloud } from '../local/cloud.js';
 
 /**
  * `npm run bench:local`: POST /recommend through the local API front (API event → Lambda alias →
@@ -83,18 +85,40 @@ async function sequential(url: string, durationS: number) {
   return { p50: q(0.5), p99: q(0.99), rps: times.length / durationS };
 }
 
+/**
+ * The cloud runs in its own process (as under `npm start`): autocannon in the same event loop would
+ * halve what the server can do and measure the load generator instead.
+ */
+async function startChild(dataDir: string) {
+  const script = fileURLToPath(new URL('../local/child.ts', import.meta.url));
+  const opts = { dataDir, awsPort: 0, apiPort: 0, functions: ['recommend'], rollout: false };
+  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(opts)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Its log (START/END/REPORT per invocation) is drained and only the tail kept, for errors.
+  const tail: string[] = [];
+  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (l) => {
+    tail.push(l);
+    if (tail.length > 20) tail.shift();
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`local cloud exited with ${code}:\n${tail.join('\n')}`)));
+  });
+  const endpoints = JSON.parse(line) as { awsEndpoint: string; apiEndpoint: string };
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return { ...endpoints, stop };
+}
+
 async function main() {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'hypermob-bench-'));
-  const cloud = await startLocalCloud({
-    dataDir,
-    awsPort: 0,
-    apiPort: 0,
-    functions: ['recommend'],
-    rollout: false,
-  });
-  const clients = localClients(cloud.awsEndpoint, cloud.region);
+  const cloud = await startChild(dataDir);
+  const clients = localClients(cloud.awsEndpoint, 'us-east-1');
   try {
-    await cloud.ready;
     const url = `${cloud.apiEndpoint}/recommend`;
     console.log(`warming up ${url} …`);
     await load(url, 32, 2);
