@@ -219,7 +219,10 @@ class Environment {
   stop(): void {
     if (this.dead) return;
     this.dead = true;
-    if (this.exited || !this.child.connected) return this.kill();
+    if (this.exited || !this.child.connected) {
+      this.kill();
+      return;
+    }
     this.child.disconnect();
     setTimeout(() => this.kill(), 1000).unref();
   }
