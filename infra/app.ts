@@ -44,8 +44,11 @@ export function createApp(
     config,
     bundles,
     description: 'hypermob-recommend: model bucket, recommend API, rollout pipeline, alarms',
-    // Account and region come from the CLI's profile at deploy time; synth needs neither.
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    // Without context, account and region come from the CLI's credentials; synth needs neither.
+    env: {
+      account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT,
+      region: config.region ?? process.env.CDK_DEFAULT_REGION,
+    },
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };

@@ -34,6 +34,19 @@ export const contextSchema = z.object({
       .regex(/^[A-Za-z][A-Za-z0-9-]*$/)
       .default('Hypermob'),
   ),
+  /** Where to deploy; default: the account and region of the CLI's credentials (env-agnostic synth without). */
+  region: fromCli(
+    z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/)
+      .optional(),
+  ),
+  account: fromCli(
+    z
+      .string()
+      .regex(/^\d{12}$/)
+      .optional(),
+  ),
   /** Bucket names are global: a second deployment (another account or region) needs its own. */
   modelBucketName: fromCli(
     z

@@ -39,6 +39,8 @@ describe('readConfig (CDK context)', () => {
       logRetentionDays: 30,
     });
     expect(c.alertEmail).toBeUndefined();
+    expect(c.region).toBeUndefined();
+    expect(c.account).toBeUndefined();
   });
 
   it('coerces command-line strings', () => {
@@ -66,6 +68,8 @@ describe('readConfig (CDK context)', () => {
 
   it.each([
     [{ rolloutWeight: '1' }, 'rolloutWeight'],
+    [{ region: 'Frankfurt' }, 'region'],
+    [{ account: '1234' }, 'account'],
     [{ rolloutStrategy: 'blue-green' }, 'rolloutStrategy'],
     [{ modelBucketName: 'Not_A_Bucket' }, 'modelBucketName'],
     [{ wafEnabled: 'yes' }, 'wafEnabled'],

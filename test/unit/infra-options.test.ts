@@ -18,6 +18,8 @@ beforeAll(async () => {
     bundleDir: 'dist/test-cdk/options',
     context: {
       stackName: 'HypermobStaging',
+      region: 'eu-central-1',
+      account: '123456789012',
       modelBucketName: 'acme-hypermob-models-staging',
       initialModelKey: 'car_fit_model.onnx',
       initialModelSha256: SHA,
@@ -41,6 +43,8 @@ describe('options from CDK context', () => {
   it('still has zero unacknowledged findings (WAF now satisfies APIG3 by itself)', () => {
     expect(s.findings).toEqual([]);
     expect(s.stack.stackName).toBe('HypermobStaging');
+    expect(s.stack.region).toBe('eu-central-1');
+    expect(s.stack.account).toBe('123456789012');
   });
 
   it('the bucket, the rule and every function use the configured bucket name', () => {
