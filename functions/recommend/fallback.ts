@@ -14,8 +14,7 @@ import { sha256Hex } from '../shared/model-store.js';
 /** The bundler copies the template next to the bundle, so this resolves from source and from dist. */
 export const TEMPLATE_URL = new URL('./json_template.json', import.meta.url);
 
-/** What `model.key` says when the fallback served: it came from no S3 object. */
-export const FALLBACK_KEY = 'fallback:json_template.json';
+export { FALLBACK_KEY } from './model-provider.js';
 
 export interface FallbackModel {
   model: LoadedModel;

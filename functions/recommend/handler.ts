@@ -1,7 +1,6 @@
 import { warmUpRuntime } from '../shared/inference.js';
 import { createRecommendHandler } from './app.js';
 import { loadConfig } from './config.js';
-import { trainFallback } from './fallback.js';
 import { createModelProvider } from './model-provider.js';
 import { createLogger, createMetrics } from './telemetry.js';
 
@@ -18,7 +17,8 @@ const metrics = createMetrics(config.metricsNamespace, config.functionVersion, {
 
 const provider = createModelProvider({
   location: config.model,
-  fallback: () => trainFallback(),
+  // Loaded only when needed: the trainer and the template parsing stay off every healthy cold start.
+  fallback: async () => (await import('./fallback.js')).trainFallback(),
   retryAfterMs: config.retryAfterMs,
   warmUp: warmUpRuntime,
   onLoaded: (info) => logger.info('model loaded', { ...info }),

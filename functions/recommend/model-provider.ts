@@ -7,7 +7,6 @@ import {
   ModelUnavailableError,
 } from '../shared/model-store.js';
 import type { FallbackModel } from './fallback.js';
-import { FALLBACK_KEY } from './fallback.js';
 
 /**
  * Which model an environment serves: the pinned one (loaded once, shared by concurrent first
@@ -15,6 +14,9 @@ import { FALLBACK_KEY } from './fallback.js';
  * degraded environment retries the pinned model in the background so it recovers without a
  * cold start once S3 serves the right bytes.
  */
+
+/** What `model.key` says when the fallback served: it came from no S3 object. */
+export const FALLBACK_KEY = 'fallback:json_template.json';
 
 /** Why the fallback served; stable codes for clients and probes (details go to the log). */
 export type DegradedReason = 'model_unavailable' | 'model_integrity' | 'model_invalid' | 'model_load_failed';
