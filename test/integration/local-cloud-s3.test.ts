@@ -151,6 +151,12 @@ describe('S3 through the local endpoint with default SDK settings', () => {
     });
   });
 
+  it('serves virtual-hosted-style requests (<bucket>.localhost), as an SDK without forcePathStyle sends them', async () => {
+    const res = await rawRequest('GET', '/meta.txt', Buffer.alloc(0), { host: `${BUCKET}.localhost` });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('hello');
+  });
+
   it('works with the AWS CLI: s3 cp of 20 MB (multipart), s3 ls, s3api head-object', async () => {
     const file = path.join(workDir, 'big.bin');
     const data = randomBytes(20 * 1024 * 1024);

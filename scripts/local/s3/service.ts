@@ -52,7 +52,8 @@ export async function startS3Service(opts: S3ServiceOptions): Promise<S3Service>
 
   async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
     const requestId = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
-    const url = new URL(req.url ?? '/', 'http://local');
+    const pathAndQuery = toPathStyle(String(req.headers.host ?? ''), req.url ?? '/');
+    const url = new URL(pathAndQuery, 'http://local');
     const [, bucket, ...keyParts] = url.pathname.split('/');
     const key = keyParts.length > 0 ? decodeURIComponent(keyParts.join('/')) : undefined;
     const method = req.method ?? 'GET';
@@ -79,7 +80,7 @@ export async function startS3Service(opts: S3ServiceOptions): Promise<S3Service>
     if (encoding) headers['content-encoding'] = encoding;
     headers['content-length'] = String(decoded.body.length);
 
-    const upstream = await forward(port, agent, method, req.url ?? '/', headers, decoded.body);
+    const upstream = await forward(port, agent, method, pathAndQuery, headers, decoded.body);
     const responseHeaders: http.OutgoingHttpHeaders = { ...upstream.headers, 'x-amz-request-id': requestId };
     if (decoded.checksum && reason === 'PutObject') {
       responseHeaders[`x-amz-checksum-${decoded.checksum.algorithm}`] = decoded.checksum.value;
@@ -136,6 +137,15 @@ export async function startS3Service(opts: S3ServiceOptions): Promise<S3Service>
       await s3rver.close();
     },
   };
+}
+
+/**
+ * Clients that are not told to use path-style address a bucket as `<bucket>.localhost:<port>`
+ * (the SDK v3 does with endpoint http://localhost:4566). Everything behind this point is path-style.
+ */
+export function toPathStyle(host: string, pathAndQuery: string): string {
+  const m = /^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.(?:s3\.)?localhost(?::\d+)?$/i.exec(host);
+  return m ? `/${m[1]}${pathAndQuery.startsWith('/') ? '' : '/'}${pathAndQuery}` : pathAndQuery;
 }
 
 function encodeKey(key: string): string {
