@@ -24,7 +24,7 @@ export async function settledConfiguration(
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
 ): Promise<FunctionConfiguration> {
   const deadline = Date.now() + budgetMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+  for (let delay = 25; ; delay = Math.min(Math.ceil(delay * 1.5), 250)) {
     const cfg = await latestConfiguration(functionName);
     if (cfg.LastUpdateStatus === 'Failed') {
       throw new Error(
