@@ -100,7 +100,7 @@ export async function startLocalCloudFixture(o: LocalCloudFixtureOptions = {}): 
  * rename: two first-time builds of the same function would trip over each other. Build once under
  * a cross-process lock (mkdir is atomic); the cloud's own bundle step then finds them unchanged.
  */
-async function prebundle(
+export async function prebundle(
   functions: 'all' | 'none' | FunctionKey[],
   outDir: string | undefined,
 ): Promise<void> {

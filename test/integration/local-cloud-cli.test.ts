@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+import { prebundle, REPO_ROOT } from '../helpers/local-cloud.js';
+
+/** `hypermob local` as a person runs it: options from the environment, the banner, SIGTERM. */
+let dataDir: string;
+afterAll(async () => {
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('hypermob local', () => {
+  it('starts from HYPERMOB_* variables, prints where things are, serves, and stops cleanly on SIGTERM', async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'hypermob-cli-'));
+    // Build under the fixture's lock, so the command's own bundle step finds everything unchanged.
+    await prebundle('all', undefined);
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/cli.ts'), 'local'],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, HYPERMOB_AWS_PORT: '0', HYPERMOB_API_PORT: '0', HYPERMOB_DATA_DIR: dataDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const lines: string[] = [];
+    const up = new Promise<void>((resolve, reject) => {
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (l) => {
+        lines.push(l);
+        if (l.startsWith('Ctrl-C')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${lines.slice(-20).join('\n')}`)));
+    });
+    try {
+      await up;
+      const text = lines.join('\n');
+      expect(text).toMatch(/hypermob local cloud is up/);
+      const aws = /AWS endpoint \(S3, Lambda, Step Functions\): (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
+      const api = /HTTP API: +(http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
+      expect(aws).toBeDefined();
+      expect(text).toContain(`AWS_ENDPOINT_URL=${aws}`);
+      const health = await fetch(`${api}/health`);
+      expect(health.status).toBe(200);
+      expect(existsSync(path.join(dataDir, 's3', 'hypermob-models'))).toBe(true);
+
+      const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exit).toBe(0);
+      await expect(fetch(`${api}/health`)).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+});
