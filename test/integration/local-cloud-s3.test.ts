@@ -64,6 +64,23 @@ describe('S3 through the local endpoint with default SDK settings', () => {
     expect(sha(stored)).toBe(sha(body));
   });
 
+  it.each(['CRC32C', 'SHA1', 'SHA256'] as const)(
+    'verifies and strips a %s trailer on a streamed upload',
+    async (algorithm) => {
+      const body = randomBytes(300_000);
+      await f.clients.s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: `algo/${algorithm}`,
+          Body: Readable.from([body]),
+          ContentLength: body.length,
+          ChecksumAlgorithm: algorithm,
+        }),
+      );
+      expect(sha(await getBytes(`algo/${algorithm}`))).toBe(sha(body));
+    },
+  );
+
   it('round-trips user metadata and copies objects (with and without new metadata)', async () => {
     await f.clients.s3.send(
       new PutObjectCommand({
