@@ -1,0 +1,190 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { settledConfiguration } from '../../functions/rollout/release/function-config.js';
+import { pinModel } from '../../functions/rollout/release/pin.js';
+import { releaseStep } from '../../functions/rollout/release/release-step.js';
+import { translateLambdaError } from '../../functions/rollout/shared/aws-errors.js';
+import { readLive, writeLive } from '../../functions/rollout/shared/live-alias.js';
+import type { Plan } from '../../functions/rollout/shared/state.js';
+import { parseTrafficConfig } from '../../functions/rollout/traffic/config.js';
+import { stateMachineArnOf } from '../../functions/rollout/traffic/context.js';
+import { alignWindow } from '../../functions/rollout/traffic/metrics.js';
+import { planStep } from '../../functions/rollout/traffic/plan-step.js';
+import { setClients } from '../../functions/shared/aws-clients.js';
+import { FakeAws } from './rollout-fake-aws.js';
+
+/** Handler steps with mocked clients (rollout-fake-aws.ts): the edges the ASL scenarios do not reach. */
+const BUCKET = 'hypermob-models';
+let aws: FakeAws;
+beforeEach(() => {
+  aws = new FakeAws();
+  aws.install();
+});
+afterEach(() => setClients({}));
+
+const execution = {
+  name: 'e1',
+  arn: 'arn:aws:states:us-east-1:1:execution:hypermob-model-rollout:e1',
+  startTime: '2026-11-27T06:00:00.000Z',
+};
+const event = (key: string, size = 3) => ({
+  detail: { bucket: { name: BUCKET }, object: { key, size, etag: 'abc' } },
+});
+
+describe('plan step', () => {
+  const config = parseTrafficConfig({});
+
+  it('reads metadata, builds the validate input and starts the lineage', async () => {
+    aws.put(BUCKET, 'm.onnx', 'abc', { rollout: 'linear', step: '0.5', interval: '7' });
+    const plan = await planStep(event('m.onnx'), execution, config);
+    expect(plan).toMatchObject({
+      strategy: 'linear',
+      schedule: [0.5],
+      intervalSeconds: 7,
+      started: Date.parse(execution.startTime),
+      stateMachineArn: 'arn:aws:states:us-east-1:1:stateMachine:hypermob-model-rollout',
+      validateInput: { bucket: BUCKET, key: 'm.onnx', size: 3, etag: 'abc', executionName: 'e1' },
+    });
+    expect(aws.json(BUCKET, 'rollouts/e1.json')).toMatchObject({ plan: { strategy: 'linear' } });
+  });
+
+  it('finds a URL-encoded key from the event', async () => {
+    aws.put(BUCKET, 'my model.onnx', 'abc');
+    const plan = await planStep(event('my+model.onnx'), execution, config);
+    expect(plan.model.key).toBe('my model.onnx');
+  });
+
+  it('rejects a vanished object as BadRolloutRequest', async () => {
+    await expect(planStep(event('gone.onnx'), execution, config)).rejects.toMatchObject({
+      name: 'BadRolloutRequest',
+    });
+  });
+
+  it('derives the state machine ARN from the execution ARN when the context lacks it', () => {
+    expect(stateMachineArnOf({ arn: execution.arn })).toBe(
+      'arn:aws:states:us-east-1:1:stateMachine:hypermob-model-rollout',
+    );
+  });
+});
+
+describe('pinning', () => {
+  it('copies, verifies and reuses an existing pinned copy', async () => {
+    const { sha256, size } = aws.put(BUCKET, 'm.onnx', 'model-bytes');
+    const first = await pinModel({ bucket: BUCKET, key: 'm.onnx' }, sha256, size);
+    expect(first).toEqual({ pinnedKey: `pinned/${sha256}.model`, size });
+    const copies = aws.calls.filter((c) => c.startsWith('copy')).length;
+    await pinModel({ bucket: BUCKET, key: 'm.onnx' }, sha256, size);
+    expect(aws.calls.filter((c) => c.startsWith('copy')).length).toBe(copies);
+  });
+
+  it('rejects and deletes a copy whose bytes are not the validated ones (key overwritten meanwhile)', async () => {
+    const { sha256, size } = aws.put(BUCKET, 'm.onnx', 'validated');
+    aws.put(BUCKET, 'm.onnx', 'overwritten');
+    await expect(pinModel({ bucket: BUCKET, key: 'm.onnx' }, sha256, size)).rejects.toMatchObject({
+      name: 'ModelRejected',
+      message: expect.stringMatching(/changed after validation/),
+    });
+    expect(aws.objects.has(`${BUCKET}/pinned/${sha256}.model`)).toBe(false);
+  });
+});
+
+describe('release step', () => {
+  const plan = (key: string): Plan => ({
+    executionName: 'e1',
+    executionArn: execution.arn,
+    stateMachineArn: 'sm',
+    started: 1,
+    lineageKey: 'rollouts/e1.json',
+    model: { bucket: BUCKET, key },
+    strategy: 'all-at-once',
+    weight: 0.1,
+    intervalSeconds: 0,
+    step: 0.1,
+    schedule: [],
+    validateInput: { bucket: BUCKET, key, executionName: 'e1' },
+  });
+  const config = {
+    target: { functionName: 'hypermob-recommend', alias: 'live' },
+    updateWaitMs: 500,
+    probes: 1,
+  };
+
+  it('publishes once and reuses the version for the same bytes under another key', async () => {
+    const v = aws.put(BUCKET, 'a.onnx', 'same');
+    aws.put(BUCKET, 'b.onnx', 'same');
+    const first = await releaseStep({ plan: plan('a.onnx'), validation: v }, config);
+    const second = await releaseStep({ plan: plan('b.onnx'), validation: v }, config);
+    expect(first).toMatchObject({ version: '1', reused: false, unchanged: false });
+    expect(second).toMatchObject({ version: '1', reused: true, pinnedKey: first.pinnedKey });
+    expect(aws.versions.size).toBe(1);
+  });
+
+  it('refuses to publish when another release changed $LATEST meanwhile (ConcurrentChange)', async () => {
+    const v = aws.put(BUCKET, 'a.onnx', 'mine');
+    // Another writer's update lands right after ours, before our publish.
+    const original = aws.latest;
+    let hijacked = false;
+    const proxy = new Proxy(original, {
+      set(target, prop, value) {
+        Reflect.set(target, prop, value);
+        if (prop === 'status' && value === 'InProgress' && !hijacked) {
+          hijacked = true;
+          target.env = { ...target.env, MODEL_SHA256: 'f'.repeat(64) };
+        }
+        return true;
+      },
+    });
+    aws.latest = proxy;
+    await expect(releaseStep({ plan: plan('a.onnx'), validation: v }, config)).rejects.toMatchObject({
+      name: 'ConcurrentChange',
+    });
+    expect(aws.versions.size).toBe(0);
+  });
+});
+
+describe('lambda helpers', () => {
+  it('gives up waiting for LastUpdateStatus with UpdateInProgress, for the ASL to retry', async () => {
+    aws.latest.status = 'InProgress';
+    aws.latest.pendingReads = 1_000_000;
+    await expect(
+      settledConfiguration('hypermob-recommend', 100, async () => undefined),
+    ).rejects.toMatchObject({
+      name: 'UpdateInProgress',
+    });
+  });
+
+  it('maps 412 and 409 to the retried names and passes other errors through', () => {
+    const e = (name: string) => Object.assign(new Error(name), { name });
+    expect((translateLambdaError(e('PreconditionFailedException'), 'x') as Error).name).toBe(
+      'ConcurrentChange',
+    );
+    expect((translateLambdaError(e('ResourceConflictException'), 'x') as Error).name).toBe(
+      'UpdateInProgress',
+    );
+    expect((translateLambdaError(e('AccessDeniedException'), 'x') as Error).name).toBe(
+      'AccessDeniedException',
+    );
+  });
+
+  it('alias writes carry the RevisionId that was read', async () => {
+    aws.alias = { version: '1', weights: {}, description: '', revision: 1 };
+    const target = { functionName: 'hypermob-recommend', alias: 'live' };
+    const read = await readLive(target);
+    if (!read) throw new Error('no alias');
+    await writeLive(target, read, { primary: '1', candidate: { version: '2', weight: 0.1 }, note: {} });
+    await expect(writeLive(target, read, { primary: '1', note: {} })).rejects.toMatchObject({
+      name: 'ConcurrentChange',
+    });
+    expect(aws.alias?.weights).toEqual({ '2': 0.1 });
+  });
+
+  it('aligns the metric window to whole periods around the bake', () => {
+    const w = alignWindow({
+      functionName: 'f',
+      alias: 'live',
+      since: new Date(61_500),
+      until: new Date(125_000),
+      periodSeconds: 60,
+    });
+    expect([w.start.getTime(), w.end.getTime()]).toEqual([60_000, 180_000]);
+  });
+});
