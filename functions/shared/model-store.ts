@@ -64,8 +64,14 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** The /tmp file for a sha256; refuses anything but 64 hex digits, since it becomes part of a path. */
 export function cacheFilePath(sha256: string, dir: string = tmpdir()): string {
-  return join(dir, `hypermob-model-${sha256.toLowerCase()}.onnx`);
+  const sha = sha256.toLowerCase();
+  if (!SHA256_HEX.test(sha))
+    throw new ModelIntegrityError(`"${sha256.slice(0, 80)}" is not a sha256`, sha256);
+  return join(dir, `hypermob-model-${sha}.onnx`);
 }
 
 function describeLocation(loc: ModelLocation): string {

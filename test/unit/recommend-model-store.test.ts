@@ -127,6 +127,16 @@ describe('fetchVerifiedModel', () => {
     });
   });
 
+  it('refuses a pinned sha256 that is not 64 hex digits (it becomes part of a /tmp path)', async () => {
+    s3.put('models', 'a.onnx', A);
+    for (const sha of ['../../etc/passwd', 'abc', `${sha256Hex(A)}/x`]) {
+      await expect(
+        fetchVerifiedModel({ bucket: 'models', key: 'a.onnx', sha256: sha }, { dir: tmp.dir }),
+      ).rejects.toThrow(ModelIntegrityError);
+    }
+    expect(s3.gets).toBe(0);
+  });
+
   it('uses os.tmpdir() by default, so each environment can have its own /tmp', async () => {
     const previous = process.env.TMPDIR;
     process.env.TMPDIR = tmp.dir;
