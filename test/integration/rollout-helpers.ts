@@ -204,3 +204,28 @@ export function load(f: LocalCloudFixture, concurrency = 2) {
     },
   };
 }
+
+/** Every answer came from a version the alias routed to and carried exactly that version's pinned sha256. */
+export async function assertConsistent(
+  f: LocalCloudFixture,
+  answers: RecommendAnswer[],
+  routed: (string | undefined)[],
+): Promise<void> {
+  const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
+  const pinned = new Map<string, string | undefined>();
+  for (const v of new Set(routed)) {
+    if (!v) continue;
+    const cfg = await f.clients.lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName: RECOMMEND_FUNCTION_NAME, Qualifier: v }),
+    );
+    pinned.set(v, cfg.Environment?.Variables?.MODEL_SHA256);
+  }
+  const failed = answers.filter((a) => a.status !== 200 || a.degraded);
+  if (failed.length > 0)
+    throw new Error(`${failed.length} failed or degraded answers: ${JSON.stringify(failed[0])}`);
+  const wrong = answers.filter(
+    (a) => !a.version || !pinned.has(a.version) || pinned.get(a.version) !== a.sha256,
+  );
+  if (wrong.length > 0)
+    throw new Error(`${wrong.length} answers from an unexpected model: ${JSON.stringify(wrong[0])}`);
+}
