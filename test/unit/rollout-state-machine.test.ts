@@ -379,6 +379,22 @@ describe('rollout state machine', () => {
     expect(lineage('long').outcome.status).toBe('promoted');
   });
 
+  it('rollback during a canary bake stops the upload and returns live to the previous version', async () => {
+    await bootstrap();
+    await start('v2', upload('car_fit_model.onnx', 'model-2', { rollout: 'all-at-once' })).done;
+    const canary = start('v3', upload('car_fit_model.onnx', 'model-3', { rollout: 'canary' }), {
+      Bake: 60_000,
+    });
+    await until(() => aws.alias?.weights['3'] === 0.1);
+    const r = await start('undo', { command: 'rollback' }).done;
+    expect(r.status).toBe('SUCCEEDED');
+    expect((await canary.done).status).toBe('ABORTED');
+    expect(aws.alias).toMatchObject({ version: '1', weights: {} });
+    expect(lineage('v3').outcome).toMatchObject({ status: 'rolled-back', by: 'undo' });
+    // The completed v2 rollout's record is history and stays as it was.
+    expect(lineage('v2').outcome.status).toBe('completed');
+  });
+
   it('a newer upload supersedes a canary in flight: stops it and clears its weight first', async () => {
     await bootstrap();
     healthy('1');

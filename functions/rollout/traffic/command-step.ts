@@ -28,10 +28,12 @@ export async function commandStep(input: unknown, execution: ExecutionContext, c
   const effect = decideCommand(command, live);
   if (command.command === 'rollback') await assertPublished(config.target.functionName, effect.write.primary);
   let stopped = false;
+  let ownerRunning = false;
   if (effect.owner) {
     const arn = executionArn(stateMachineArnOf(execution), effect.owner);
     const status = await executionStatus(arn).catch(() => undefined);
     if (status === 'RUNNING') {
+      ownerRunning = true;
       stopped = await stopExecution(arn, `${command.command} command ${execution.name}`);
     }
   }
@@ -52,7 +54,8 @@ export async function commandStep(input: unknown, execution: ExecutionContext, c
       { status: 'completed' },
     ),
   );
-  if (effect.owner && effect.ownerOutcome) {
+  // The owner's record changes only if this command decided its rollout (it held a weight or was running).
+  if (effect.owner && effect.ownerOutcome && (live?.candidate || ownerRunning)) {
     const outcome = effect.ownerOutcome;
     await updateLineage(config.bucket, effect.owner, 'upload', (r) =>
       withOutcome(

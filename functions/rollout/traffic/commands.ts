@@ -10,7 +10,8 @@ import type { Command } from '../shared/state.js';
  * - rollback [N]: N (default: the note's `previous`) becomes primary with no extra weight;
  *   requires N to differ from what is served now.
  * Whoever owned the candidate weight (an upload execution still baking, or a held A/B) is stopped
- * and its lineage gets the outcome. The supersede watermark is kept, so an older upload still in
+ * and its lineage gets the outcome; rollback also stops an owner that is still running without a
+ * weight yet. The supersede watermark is kept, so an older upload still in
  * flight can never undo a command.
  */
 export interface CommandEffect {
@@ -60,7 +61,8 @@ export function decideCommand(command: Command, live: LiveAlias | undefined): Co
       }
       return {
         write: { primary: target, note: { ...keep, previous: live.primary } },
-        owner,
+        // An upload that claimed the alias but has not shifted yet must not shift after a rollback.
+        owner: live.note.owner,
         ownerOutcome: 'rolled-back',
         summary: `rolled back to version ${target} (was ${serving})`,
       };
