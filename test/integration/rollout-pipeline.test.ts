@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_BUCKET_NAME } from '../../functions/catalog.js';
+import { linearRegressorModel } from '../fixtures/onnx-fixtures.js';
 import { type LocalCloudFixture, startLocalCloudFixture } from '../helpers/local-cloud.js';
 import {
   assertConsistent,
@@ -191,5 +192,14 @@ describe('rollout pipeline on the local cloud', () => {
     expect((await live(f)).FunctionVersion).not.toBe(current.FunctionVersion);
     expect((await lineage(f, older.executionArn ?? '')).release?.reused).toBe(true);
     expect((await recommend(f)).sha256).toBe(sha256(variant(4)));
+  });
+
+  it('a scikit-learn style model (ai.onnx.ml LinearRegressor, as skl2onnx writes) rolls out and serves', async () => {
+    const bytes = linearRegressorModel();
+    const exec = await uploadAndFinish(f, 'sklearn/car_fit_model.onnx', bytes, { rollout: 'all-at-once' });
+    expect({ status: exec.status, cause: exec.cause }).toMatchObject({ status: 'SUCCEEDED' });
+    const answer = await recommend(f);
+    expect(answer).toMatchObject({ status: 200, sha256: sha256(bytes) });
+    expect(answer.degraded).toBeUndefined();
   });
 });
