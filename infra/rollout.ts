@@ -51,8 +51,7 @@ export function rolloutEnvironments(bucketName: string, d: RolloutDefaults) {
     release: { ...target },
     traffic: {
       ...target,
-      // Not MODEL_BUCKET: traffic/config.ts reads the name the local cloud sets.
-      MODEL_BUCKET_NAME: bucketName,
+      MODEL_BUCKET: bucketName,
       DEFAULT_ROLLOUT: d.rolloutStrategy,
       DEFAULT_WEIGHT: String(d.rolloutWeight),
       DEFAULT_INTERVAL_SECONDS: String(d.rolloutIntervalSeconds),

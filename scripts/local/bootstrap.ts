@@ -1,20 +1,8 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  CreateAliasCommand,
-  GetAliasCommand,
-  GetFunctionConfigurationCommand,
-  PublishVersionCommand,
-  UpdateFunctionConfigurationCommand,
-} from '@aws-sdk/client-lambda';
-import {
-  CopyObjectCommand,
-  CreateBucketCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
+import { GetAliasCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   FUNCTIONS,
   type FunctionKey,
@@ -28,10 +16,9 @@ import { baseEnvironment } from './function-env.js';
 
 /**
  * What the CDK stack creates, created locally through the real APIs on every start (idempotent):
- * the bucket and its golden files, the functions from their bundles, the default model pinned by
- * sha256 and live behind the `live` alias. The state machine and its rule are wired by cloud.ts.
+ * the bucket and its golden files and the functions from their bundles. The state machine and its
+ * rule are wired by cloud.ts, and the first model goes live through default-model.ts.
  */
-export const DEFAULT_MODEL_KEY = 'car_fit_model.onnx';
 export const GOLDEN_FILES = [
   {
     key: 'golden/golden_set.json',
@@ -40,7 +27,6 @@ export const GOLDEN_FILES = [
   },
   { key: 'golden/seatpos.csv', file: 'functions/shared/data/seatpos.csv', contentType: 'text/csv' },
 ];
-const TEMPLATE = 'functions/recommend/json_template.json';
 
 export interface BootstrapDeps {
   clients: LocalClients;
@@ -60,11 +46,11 @@ export interface BootstrapDeps {
 
 export interface BootstrapResult {
   functions: string[];
+  /** The version behind `live`, when a previous start (or rollout) already put one there. */
   liveVersion?: string;
-  modelSha256?: string;
 }
 
-export async function bootstrap(deps: BootstrapDeps, opts: { model: boolean }): Promise<BootstrapResult> {
+export async function bootstrap(deps: BootstrapDeps): Promise<BootstrapResult> {
   const { s3 } = deps.clients;
   await s3.send(new CreateBucketCommand({ Bucket: MODEL_BUCKET_NAME })).catch((err: unknown) => {
     if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes((err as Error).name)) throw err;
@@ -107,10 +93,9 @@ export async function bootstrap(deps: BootstrapDeps, opts: { model: boolean }): 
     functions.push(spec.name);
   }
 
-  const result: BootstrapResult = { functions };
   if (!functions.includes(RECOMMEND_FUNCTION_NAME)) {
     deps.warn(`bootstrap: ${RECOMMEND_FUNCTION_NAME} has no bundle; POST /recommend will fail`);
-    return result;
+    return { functions };
   }
   const alias = await deps.clients.lambda
     .send(new GetAliasCommand({ FunctionName: RECOMMEND_FUNCTION_NAME, Name: LIVE_ALIAS }))
@@ -118,97 +103,7 @@ export async function bootstrap(deps: BootstrapDeps, opts: { model: boolean }): 
       if ((err as Error).name === 'ResourceNotFoundException') return undefined;
       throw err;
     });
-  if (alias?.FunctionVersion) return { ...result, liveVersion: alias.FunctionVersion };
-  if (!opts.model) return result;
-  return { ...result, ...(await putDefaultModelLive(deps)) };
-}
-
-/**
- * First start: train the default model, upload it where a data scientist would, pin an immutable
- * copy by sha256 and publish a version serving it behind `live`. (Until the rollout pipeline is the
- * way in, this is a direct publish.)
- */
-async function putDefaultModelLive(deps: BootstrapDeps): Promise<Partial<BootstrapResult>> {
-  const { s3, lambda } = deps.clients;
-  const [{ trainModel }, { parseDataset }] = await Promise.all([
-    import('../../functions/shared/model/trainer.js'),
-    import('../../functions/shared/dataset.js'),
-  ]);
-  const templateBytes = await readFile(path.join(REPO_ROOT, TEMPLATE));
-  let onnx: Uint8Array;
-  try {
-    onnx = trainModel(parseDataset(JSON.parse(templateBytes.toString('utf8'))), {
-      modelName: 'hypermob-default',
-      trainingDataSha256: sha256(templateBytes),
-    }).onnx;
-  } catch (err) {
-    deps.warn(
-      `bootstrap: could not train the default model (${(err as Error).message}); no live version yet`,
-    );
-    return {};
-  }
-  const digest = sha256(onnx);
-  const pinnedKey = `pinned/${digest}.model`;
-  await s3.send(new PutObjectCommand({ Bucket: MODEL_BUCKET_NAME, Key: DEFAULT_MODEL_KEY, Body: onnx }));
-  await s3.send(
-    new CopyObjectCommand({
-      Bucket: MODEL_BUCKET_NAME,
-      Key: pinnedKey,
-      CopySource: `${MODEL_BUCKET_NAME}/${DEFAULT_MODEL_KEY}`,
-    }),
-  );
-  const current = await lambda.send(
-    new GetFunctionConfigurationCommand({ FunctionName: RECOMMEND_FUNCTION_NAME }),
-  );
-  const updated = await lambda.send(
-    new UpdateFunctionConfigurationCommand({
-      FunctionName: RECOMMEND_FUNCTION_NAME,
-      Environment: {
-        Variables: {
-          ...(current.Environment?.Variables ?? {}),
-          MODEL_BUCKET: MODEL_BUCKET_NAME,
-          MODEL_KEY: pinnedKey,
-          MODEL_SHA256: digest,
-          MODEL_SIZE: String(onnx.length),
-          MODEL_SOURCE_KEY: DEFAULT_MODEL_KEY,
-        },
-      },
-    }),
-  );
-  const settled = await waitForUpdate(deps.clients);
-  const version = await lambda.send(
-    new PublishVersionCommand({
-      FunctionName: RECOMMEND_FUNCTION_NAME,
-      RevisionId: settled ?? updated.RevisionId,
-      Description: `default model ${digest.slice(0, 12)}`,
-    }),
-  );
-  if (!version.Version) throw new Error('PublishVersion returned no version');
-  await lambda.send(
-    new CreateAliasCommand({
-      FunctionName: RECOMMEND_FUNCTION_NAME,
-      Name: LIVE_ALIAS,
-      FunctionVersion: version.Version,
-    }),
-  );
-  deps.log(
-    `bootstrap: default model ${digest.slice(0, 12)}… live as ${RECOMMEND_FUNCTION_NAME}:${version.Version}`,
-  );
-  return { liveVersion: version.Version, modelSha256: digest };
-}
-
-/** LastUpdateStatus goes InProgress → Successful; publish only after, as on AWS. */
-async function waitForUpdate(clients: LocalClients): Promise<string | undefined> {
-  for (let i = 0; i < 200; i++) {
-    const c = await clients.lambda.send(
-      new GetFunctionConfigurationCommand({ FunctionName: RECOMMEND_FUNCTION_NAME }),
-    );
-    if (c.LastUpdateStatus === 'Successful') return c.RevisionId;
-    if (c.LastUpdateStatus === 'Failed')
-      throw new Error(`configuration update failed: ${c.LastUpdateStatusReason}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('configuration update did not settle');
+  return alias?.FunctionVersion ? { functions, liveVersion: alias.FunctionVersion } : { functions };
 }
 
 async function objectExists(clients: LocalClients, key: string): Promise<boolean> {
@@ -219,8 +114,4 @@ async function objectExists(clients: LocalClients, key: string): Promise<boolean
     if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
     throw err;
   }
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -2,11 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { FunctionKey } from '../../functions/catalog.js';
+import { FUNCTIONS, type FunctionKey, RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
 import { bundleFunctions, hostArch } from '../bundle.js';
 import { createApiFront } from './api/front.js';
 import { bootstrap } from './bootstrap.js';
 import { localClients } from './clients.js';
+import { publishDefaultModel, rollOutDefaultModel } from './default-model.js';
 import { EventBus } from './events/bus.js';
 import { createLambdaService, type LambdaService } from './lambda/index.js';
 import { wireRollout } from './rollout-wiring.js';
@@ -164,26 +165,35 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
   const ready = (async () => {
     await opts.bootstrapGate;
     health.parts.bootstrap = 'running';
-    const result = await bootstrap(
-      {
-        clients,
-        lambda,
-        bundle: () =>
-          functionKeys === 'none'
-            ? Promise.resolve({})
-            : bundleFunctions({
-                arch: hostArch(),
-                ...(functionKeys !== 'all' ? { only: functionKeys } : {}),
-                ...(opts.bundleOutDir ? { outDir: opts.bundleOutDir } : {}),
-                log,
-              }),
-        warn,
-        log,
-      },
-      { model: opts.model ?? true },
-    );
-    if (result.liveVersion) health.liveVersion = result.liveVersion;
-    if (opts.rollout ?? true) await wireRollout({ sfn, events, region, accountId, warn, log });
+    const result = await bootstrap({
+      clients,
+      lambda,
+      bundle: () =>
+        functionKeys === 'none'
+          ? Promise.resolve({})
+          : bundleFunctions({
+              arch: hostArch(),
+              ...(functionKeys !== 'all' ? { only: functionKeys } : {}),
+              ...(opts.bundleOutDir ? { outDir: opts.bundleOutDir } : {}),
+              log,
+            }),
+      warn,
+      log,
+    });
+    const stateMachineArn =
+      (opts.rollout ?? true) ? await wireRollout({ sfn, events, region, accountId, warn, log }) : undefined;
+    let liveVersion = result.liveVersion;
+    if (!liveVersion && (opts.model ?? true) && result.functions.includes(RECOMMEND_FUNCTION_NAME)) {
+      // Through the real pipeline when all of it is here; directly when a test started only a part.
+      const pipelineReady =
+        stateMachineArn !== undefined &&
+        Object.values(FUNCTIONS).every((spec) => result.functions.includes(spec.name));
+      const live = pipelineReady
+        ? await rollOutDefaultModel({ clients, log, stateMachineArn })
+        : await publishDefaultModel({ clients, log });
+      liveVersion = live.liveVersion;
+    }
+    if (liveVersion) health.liveVersion = liveVersion;
     health.parts.events = 'ok';
     health.parts.bootstrap = 'done';
     health.ready = true;

@@ -168,7 +168,7 @@ describe('functions', () => {
         Variables: Match.objectLike({
           RECOMMEND_FUNCTION_NAME,
           LIVE_ALIAS,
-          MODEL_BUCKET_NAME: 'hypermob-models',
+          MODEL_BUCKET: 'hypermob-models',
           DEFAULT_ROLLOUT: 'canary',
           DEFAULT_WEIGHT: '0.1',
           DEFAULT_INTERVAL_SECONDS: '300',

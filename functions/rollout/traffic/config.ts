@@ -15,7 +15,7 @@ const int = (d: number) => z.coerce.number().int().nonnegative().default(d);
 export const trafficEnvSchema = z.object({
   RECOMMEND_FUNCTION_NAME: z.string().min(1).default(RECOMMEND_FUNCTION_NAME),
   LIVE_ALIAS: z.string().min(1).default(LIVE_ALIAS),
-  MODEL_BUCKET_NAME: z.string().min(1).default(MODEL_BUCKET_NAME),
+  MODEL_BUCKET: z.string().min(1).default(MODEL_BUCKET_NAME),
   DEFAULT_ROLLOUT: strategySchema.default('canary'),
   DEFAULT_WEIGHT: num(0.1).pipe(z.number().gt(0).lt(1)),
   DEFAULT_INTERVAL_SECONDS: int(300),
@@ -46,7 +46,7 @@ export function parseTrafficConfig(env: NodeJS.ProcessEnv): TrafficConfig {
   const e = trafficEnvSchema.parse(blankless);
   return {
     target: { functionName: e.RECOMMEND_FUNCTION_NAME, alias: e.LIVE_ALIAS },
-    bucket: e.MODEL_BUCKET_NAME,
+    bucket: e.MODEL_BUCKET,
     defaults: {
       rollout: e.DEFAULT_ROLLOUT,
       weight: e.DEFAULT_WEIGHT,
