@@ -21,7 +21,11 @@ export const datasetSchema = z
     for (const name of [...d.features, ...d.targets]) {
       const missing = d.records.findIndex((r) => r[name] === undefined);
       if (missing >= 0) {
-        ctx.addIssue({ code: 'custom', message: `record ${missing} has no "${name}"`, path: ['records', missing] });
+        ctx.addIssue({
+          code: 'custom',
+          message: `record ${missing} has no "${name}"`,
+          path: ['records', missing],
+        });
         return;
       }
     }
