@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
 import { ROLLOUT_STATE_MACHINE_NAME } from '../../statemachines/rollout-trigger.js';
 import { startLocalCloud } from '../local/cloud.js';
+import { createLogSink } from '../local/log-sink.js';
 
 /**
  * `hypermob local` (= `npm start`): the whole system on this machine. Options fall back to
@@ -16,6 +17,7 @@ const optionsSchema = z.object({
   dataDir: z.string().min(1),
   host: z.string().min(1),
   waitScale: z.coerce.number().positive(),
+  verbose: z.boolean().default(false),
 });
 
 export function registerLocal(program: Command): void {
@@ -31,17 +33,27 @@ export function registerLocal(program: Command): void {
       'multiply Step Functions Wait/Retry times',
       process.env.HYPERMOB_WAIT_SCALE ?? '1',
     )
+    .option(
+      '--verbose',
+      `also print ${RECOMMEND_FUNCTION_NAME}'s per-request log lines (always in <data-dir>/logs/)`,
+    )
     .action(async (raw: unknown) => {
       const parsed = optionsSchema.safeParse(raw);
       if (!parsed.success) throw new Error(`local: ${z.prettifyError(parsed.error)}`);
       const o = parsed.data;
+      const dataDir = path.resolve(o.dataDir);
+      const sink = createLogSink({
+        dataDir,
+        quiet: new Set(o.verbose ? [] : [RECOMMEND_FUNCTION_NAME]),
+        print: (line) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${line}`),
+      });
       const cloud = await startLocalCloud({
-        dataDir: path.resolve(o.dataDir),
+        dataDir,
         awsPort: o.awsPort,
         apiPort: o.apiPort,
         host: o.host,
         timeScale: o.waitScale,
-        log: (line) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${line}`),
+        log: sink.log,
       });
       let stopping = false;
       const shutdown = (signal: string) => {
@@ -49,7 +61,10 @@ export function registerLocal(program: Command): void {
         stopping = true;
         console.log(`${signal}: stopping the local cloud…`);
         cloud.stop().then(
-          () => process.exit(0),
+          () => {
+            sink.close();
+            process.exit(0);
+          },
           (err: unknown) => {
             console.error(`stop failed: ${String(err)}`);
             process.exit(1);
@@ -79,13 +94,14 @@ function banner(aws: string, api: string, dataDir: string, region: string, warni
     `  AWS endpoint (S3, Lambda, Step Functions): ${aws}`,
     `  HTTP API:                                  ${api}   (POST /recommend, GET /health)`,
     `  data:                                      ${dataDir}`,
+    `  function logs:                             ${path.join(dataDir, 'logs')}/<function>.log`,
     '',
     'Point the AWS CLI / SDK at it:',
     `  export AWS_ENDPOINT_URL=${aws} AWS_REGION=${region} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
-    `  aws s3 ls s3://${MODEL_BUCKET_NAME}/ --recursive`,
-    `  aws lambda get-alias --function-name ${RECOMMEND_FUNCTION_NAME} --name ${LIVE_ALIAS}`,
-    `  aws stepfunctions list-executions --state-machine-arn arn:aws:states:${region}:000000000000:stateMachine:${ROLLOUT_STATE_MACHINE_NAME}`,
-    '  (older AWS CLIs ignore AWS_ENDPOINT_URL: pass --endpoint-url instead)',
+    `  alias awslocal='aws --endpoint-url ${aws}'   # AWS CLI before 2.13 ignores AWS_ENDPOINT_URL`,
+    `  awslocal s3 ls s3://${MODEL_BUCKET_NAME}/ --recursive`,
+    `  awslocal lambda get-alias --function-name ${RECOMMEND_FUNCTION_NAME} --name ${LIVE_ALIAS}`,
+    `  awslocal stepfunctions list-executions --state-machine-arn arn:aws:states:${region}:000000000000:stateMachine:${ROLLOUT_STATE_MACHINE_NAME}`,
     '',
     'Try it:',
     `  curl -s ${api}/recommend -H 'content-type: application/json' \\`,
