@@ -3,17 +3,21 @@ import { open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * Crash-safe JSON files for the local cloud's own state (state machines, executions). A reader sees
- * either the old file or the new one, never half of one: the bytes go to a temporary file in the
- * same directory, are fsynced, renamed over the target, and the directory is fsynced so the rename
- * itself survives a power cut.
+ * Crash-safe files for the local cloud's own state (functions, state machines, executions, object
+ * metadata). A reader sees either the old file or the new one, never half of one: the bytes go to a
+ * temporary file (in the same directory unless `tmpDir` names another on the same filesystem), are
+ * fsynced, renamed over the target, and the directory is fsynced so the rename survives a power cut.
  */
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  o: { tmpDir?: string } = {},
+): Promise<void> {
   const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = path.join(o.tmpDir ?? dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(tmp, 'w');
   try {
-    await handle.writeFile(`${JSON.stringify(value, null, 1)}\n`);
+    await handle.writeFile(data);
     await handle.sync();
   } finally {
     await handle.close();
@@ -30,6 +34,10 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
   } finally {
     await dirHandle.close();
   }
+}
+
+export function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  return writeFileAtomic(file, `${JSON.stringify(value, null, 1)}\n`);
 }
 
 /** undefined when the file does not exist; a parse error otherwise propagates (it would be a bug). */

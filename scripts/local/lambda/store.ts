@@ -1,5 +1,5 @@
-import { open, readFile, rename } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../json-file.js';
 import { emptyState, type LambdaState, stateSchema } from './model.js';
 
 /**
@@ -43,20 +43,6 @@ export class StateStore {
 
   private async write(): Promise<void> {
     const text = JSON.stringify(this.current(), null, 1);
-    const tmp = `${this.file}.tmp`;
-    const handle = await open(tmp, 'w');
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, this.file);
-    const dir = await open(path.dirname(this.file), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    await writeFileAtomic(this.file, text);
   }
 }

@@ -4,6 +4,7 @@ import { copyFile, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { writeFileAtomic } from '../json-file.js';
 
 /**
  * s3rver's filesystem store writes objects in place and resolves a Buffer put before the bytes are
@@ -100,15 +101,7 @@ export function createDurableStore(rootDirectory: string, tmpDirectory: string) 
 
     private async writeAtomic(file: string, data: Buffer): Promise<void> {
       await mkdir(tmpDirectory, { recursive: true });
-      const tmp = this.tmpName();
-      const handle = await open(tmp, 'w');
-      try {
-        await handle.writeFile(data);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, file);
+      await writeFileAtomic(file, data, { tmpDir: tmpDirectory });
     }
   }
   // biome-ignore lint/suspicious/noExplicitAny: see FilesystemStore above.
