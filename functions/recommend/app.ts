@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { clampToActuators } from '../shared/inference.js';
 import { decodeBody, featureRow, parseRecommendRequest, type RequestError } from '../shared/request.js';
 import type { RecommendConfig } from './config.js';
@@ -20,9 +20,9 @@ export const ROUTE_PATH = '/recommend';
 const proxyEventSchema = z.object({
   httpMethod: z.string(),
   path: z.string(),
-  body: z.string().nullish(),
-  isBase64Encoded: z.boolean().nullish(),
-  requestContext: z.object({ stage: z.string().optional() }).partial().nullish(),
+  body: z.nullish(z.string()),
+  isBase64Encoded: z.nullish(z.boolean()),
+  requestContext: z.nullish(z.object({ stage: z.optional(z.string()) })),
 });
 
 export interface RecommendDeps {

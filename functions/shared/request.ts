@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { FEATURES, type Feature, PLAUSIBLE_INPUT_RANGES, UNITS } from './contract.js';
 
 /**
@@ -13,7 +13,7 @@ export const MAX_USER_ID_LENGTH = 256;
 
 function measurement(name: Feature) {
   const { min, max } = PLAUSIBLE_INPUT_RANGES[name];
-  return z.number().min(min).max(max);
+  return z.number().check(z.minimum(min), z.maximum(max));
 }
 
 export const recommendRequestSchema = z.object({
@@ -23,7 +23,7 @@ export const recommendRequestSchema = z.object({
   thigh: measurement('thigh'),
   calf: measurement('calf'),
   torso: measurement('torso'),
-  user_id: z.string().max(MAX_USER_ID_LENGTH).optional(),
+  user_id: z.optional(z.string().check(z.maxLength(MAX_USER_ID_LENGTH))),
 });
 
 export type RecommendRequest = z.infer<typeof recommendRequestSchema>;

@@ -8,7 +8,7 @@ import {
   TARGETS,
   UNITS,
 } from '../../functions/shared/contract.js';
-import { parseDataset } from '../../functions/shared/dataset.js';
+import { InvalidDatasetError, parseDataset } from '../../functions/shared/dataset.js';
 import { GOLDEN_PATH, TEMPLATE_PATH } from '../../scripts/commands/dataset.js';
 import {
   DEFAULT_GOLDEN,
@@ -43,6 +43,33 @@ describe('dataset generator', () => {
 
   it('refuses a golden set too small to hold the stature tails', () => {
     expect(() => generateDatasets({ seed: 1, train: 2000, golden: 10 })).toThrow(/stature-tail/);
+  });
+});
+
+describe('parseDataset', () => {
+  it('names every problem and where it is, in English', () => {
+    const bad = JSON.parse(templateText);
+    bad.schema_version = 2;
+    bad.features = [];
+    bad.records[3] = { ...bad.records[3], height: 'tall' };
+    let err: unknown;
+    try {
+      parseDataset(bad);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InvalidDatasetError);
+    const message = (err as Error).message;
+    expect(message).toContain('Invalid input: expected 1\n  → at schema_version');
+    expect(message).toContain('Too small: expected array to have >=1 items\n  → at features');
+    expect(message).toContain('expected number, received string\n  → at records[3].height');
+    expect((err as InvalidDatasetError).issues).toHaveLength(3);
+  });
+
+  it('refuses records without a declared column', () => {
+    const bad = JSON.parse(templateText);
+    delete bad.records[5].calf;
+    expect(() => parseDataset(bad)).toThrow('record 5 has no "calf"');
   });
 });
 
