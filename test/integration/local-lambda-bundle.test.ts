@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -62,6 +62,52 @@ describe('bundleEntry', () => {
     expect(await bundleEntry(opts)).toBe(false);
     await writeFile(path.join(work, 'legacy.cjs'), 'module.exports = { where: () => "changed" };');
     expect(await bundleEntry(opts)).toBe(true);
+  });
+
+  it('splits import() targets into chunks beside index.mjs and loads builtins through require', async () => {
+    const lazyEntry = path.join(work, 'lazy-handler.ts');
+    await writeFile(
+      path.join(work, 'lazy.ts'),
+      [
+        "import { Agent } from 'node:http';",
+        "import { readFileSync } from 'node:fs';",
+        "export const MARKER = 'only-in-the-lazy-chunk';",
+        'export const agent = typeof Agent;',
+        "export const asset = () => JSON.parse(readFileSync(new URL('./asset.json', import.meta.url), 'utf8'));",
+      ].join('\n'),
+    );
+    await writeFile(
+      lazyEntry,
+      [
+        'export const handler = async () => {',
+        "  const lazy = await import('./lazy.js');",
+        "  const http = await import('node:http');",
+        '  return { marker: lazy.MARKER, agent: lazy.agent, asset: lazy.asset(), request: typeof http.request };',
+        '};',
+      ].join('\n'),
+    );
+    const lazyDir = path.join(work, 'out', 'lazy');
+    await bundleEntry({
+      entry: lazyEntry,
+      dir: lazyDir,
+      arch: 'x64',
+      onnxruntime: false,
+      assets: [path.join(work, 'asset.json')],
+    });
+    const index = await readFile(path.join(lazyDir, 'index.mjs'), 'utf8');
+    expect(index).not.toContain('only-in-the-lazy-chunk');
+    expect(index).not.toMatch(/from\s*"(node:)?http"|import\("(node:)?http"\)/);
+    const chunks = (await readdir(lazyDir)).filter((f) => f.endsWith('.mjs') && f !== 'index.mjs');
+    expect(chunks.length).toBeGreaterThan(0);
+
+    const script = `import(${JSON.stringify(path.join(lazyDir, 'index.mjs'))}).then(async (m) => console.log(JSON.stringify(await m.handler())))`;
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: work });
+    expect(JSON.parse(stdout)).toEqual({
+      marker: 'only-in-the-lazy-chunk',
+      agent: 'function',
+      asset: { ok: true },
+      request: 'function',
+    });
   });
 
   it('ships only the arm64 binaries for the deployed architecture', async () => {
