@@ -1,4 +1,3 @@
-import onnxProto from 'onnx-proto';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { ACTUATOR_RANGES, FEATURES, TARGETS, type Target } from './contract.js';
 import {
@@ -56,6 +55,14 @@ const SESSION_OPTIONS: InferenceSession.SessionOptions = {
 /** A canonical row used to check what the runtime really returns (symbolic widths, NaN-free). */
 const PROBE_ROW = [175, 32.5, 26.8, 45.2, 38.9, 61.5];
 
+/**
+ * A one-node ONNX model, y = Identity(x) over float32[1] (ir_version 8, opset 17, graph "warm-up"),
+ * as bytes: encoding it at run time would load onnx-proto on every cold start for 71 bytes.
+ * recommend-inference.test.ts decodes it and checks it is exactly that model.
+ */
+export const WARM_UP_MODEL_BASE64 =
+  'CAg6PQoQCgF4EgF5IghJZGVudGl0eRIHd2FybS11cFoPCgF4EgoKCAgBEgQKAggBYg8KAXkSCgoICAESBAoCCAFCBAoAEBE=';
+
 let runtimeReady: Promise<void> | undefined;
 
 /**
@@ -65,20 +72,7 @@ let runtimeReady: Promise<void> | undefined;
  */
 export function warmUpRuntime(): Promise<void> {
   runtimeReady ??= (async () => {
-    const valueInfo = (name: string) => ({
-      name,
-      type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }] } } },
-    });
-    const tiny = onnxProto.onnx.ModelProto.encode({
-      irVersion: 8,
-      opsetImport: [{ domain: '', version: 17 }],
-      graph: {
-        name: 'warm-up',
-        node: [{ opType: 'Identity', input: ['x'], output: ['y'] }],
-        input: [valueInfo('x')],
-        output: [valueInfo('y')],
-      },
-    }).finish();
+    const tiny = Buffer.from(WARM_UP_MODEL_BASE64, 'base64');
     const session = await InferenceSession.create(tiny, SESSION_OPTIONS);
     await session.release();
   })().catch(() => undefined);

@@ -1,5 +1,5 @@
-import onnxProto from 'onnx-proto';
 import type { InferenceSession } from 'onnxruntime-node';
+import protobuf from 'protobufjs/minimal.js';
 import { FEATURES, METADATA_KEYS, TARGETS } from './contract.js';
 
 /**
@@ -46,12 +46,37 @@ export function readSignature(session: InferenceSession): ModelSignature {
   };
 }
 
-/** metadata_props of an ONNX file. Throws when the bytes are not an ONNX ModelProto. */
+// onnx.proto: ModelProto.metadata_props = 14 (repeated StringStringEntryProto { key = 1; value = 2; }).
+const MODEL_METADATA_PROPS = 14;
+
+/**
+ * metadata_props of an ONNX file. Throws when the bytes are not protobuf wire format.
+ *
+ * Reads only field 14 with protobufjs' Reader, the way onnx-proto's generated decoder does, and
+ * skips the rest (the graph and its weights): the recommend function then does not load
+ * onnx-proto's generated classes (~100 kB of bundle) on its cold start. onnxruntime parses the
+ * whole model right after; the validation gate's `parses` check decodes all of it.
+ */
 export function readMetadataProps(bytes: Uint8Array): ModelMetadata {
-  const model = onnxProto.onnx.ModelProto.decode(bytes);
+  const reader = protobuf.Reader.create(bytes);
   const out: ModelMetadata = {};
-  for (const entry of model.metadataProps ?? []) {
-    if (entry.key) out[entry.key] = entry.value ?? '';
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    if (tag >>> 3 !== MODEL_METADATA_PROPS) {
+      reader.skipType(tag & 7);
+      continue;
+    }
+    const end = reader.uint32() + reader.pos;
+    let key = '';
+    let value = '';
+    while (reader.pos < end) {
+      const t = reader.uint32();
+      if (t >>> 3 === 1) key = reader.string();
+      else if (t >>> 3 === 2) value = reader.string();
+      else reader.skipType(t & 7);
+    }
+    // Later entries win, as in the generated decoder; entries without a key carry nothing.
+    if (key) out[key] = value;
   }
   return out;
 }

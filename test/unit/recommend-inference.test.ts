@@ -1,12 +1,19 @@
+import onnxProto from 'onnx-proto';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { FEATURES, TARGETS } from '../../functions/shared/contract.js';
 import {
   clampToActuators,
   loadModel,
   ModelContractError,
+  WARM_UP_MODEL_BASE64,
   warmUpRuntime,
 } from '../../functions/shared/inference.js';
-import { checkContract, type ModelSignature } from '../../functions/shared/model-signature.js';
+import {
+  checkContract,
+  type ModelSignature,
+  readMetadataProps,
+} from '../../functions/shared/model-signature.js';
 import { at, expectedOutputs, linearModel, PROBE_ROW } from './recommend-models.js';
 
 const f32 = (x: number) => Math.fround(x);
@@ -166,6 +173,71 @@ describe('warmUpRuntime', () => {
     const first = warmUpRuntime();
     expect(warmUpRuntime()).toBe(first);
     await expect(first).resolves.toBeUndefined();
+  });
+
+  // warmUpRuntime swallows errors, so a broken constant would only show as a slower cold start.
+  it('warms up with a valid one-node Identity model that onnxruntime runs', async () => {
+    const bytes = Buffer.from(WARM_UP_MODEL_BASE64, 'base64');
+    const valueInfo = (name: string) => ({
+      name,
+      type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }] } } },
+    });
+    const expected = onnxProto.onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: {
+        name: 'warm-up',
+        node: [{ opType: 'Identity', input: ['x'], output: ['y'] }],
+        input: [valueInfo('x')],
+        output: [valueInfo('y')],
+      },
+    }).finish();
+    expect(Buffer.from(expected).equals(bytes)).toBe(true);
+    const session = await InferenceSession.create(bytes);
+    const out = await session.run({ x: new Tensor('float32', Float32Array.of(2.5), [1]) });
+    expect(Array.from(out.y?.data as Float32Array)).toEqual([2.5]);
+    await session.release();
+  });
+});
+
+describe('readMetadataProps', () => {
+  const generated = (bytes: Uint8Array) => {
+    const out: Record<string, string> = {};
+    for (const e of onnxProto.onnx.ModelProto.decode(bytes).metadataProps ?? []) {
+      if (e.key) out[e.key] = e.value ?? '';
+    }
+    return out;
+  };
+
+  it('reads what onnx-proto decodes, skipping the graph', () => {
+    for (const bytes of [linearModel(), linearModel({ metadata: { features: undefined, note: 'é ✓' } })]) {
+      const props = readMetadataProps(bytes);
+      expect(props).toEqual(generated(bytes));
+      expect(props.model_name).toBe('linear-test');
+    }
+  });
+
+  it('keeps the last of duplicated keys, drops empty keys and keeps empty values', () => {
+    const bytes = onnxProto.onnx.ModelProto.encode({
+      irVersion: 8,
+      metadataProps: [
+        { key: 'a', value: '1' },
+        { key: '', value: 'orphan' },
+        { key: 'b' },
+        { key: 'a', value: '2' },
+      ],
+      graph: { name: 'g' },
+    }).finish();
+    expect(readMetadataProps(bytes)).toEqual({ a: '2', b: '' });
+    expect(readMetadataProps(bytes)).toEqual(generated(bytes));
+  });
+
+  it('throws on bytes that are not protobuf, and on a truncated entry', () => {
+    expect(() => readMetadataProps(new TextEncoder().encode('definitely not a protobuf model'))).toThrow();
+    const bytes = linearModel();
+    const propsAt = bytes.lastIndexOf((14 << 3) | 2);
+    expect(propsAt).toBeGreaterThan(0);
+    expect(() => readMetadataProps(bytes.subarray(0, propsAt + 4))).toThrow();
   });
 });
 
