@@ -52,40 +52,49 @@ const BANNER = [
 const BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
 /**
- * Node builtins imported by ESM code (`import … from 'node:http'`, `await import('node:http')`) are
- * loaded through require() instead. An ESM import of a builtin makes Node build a module facade that
- * reads every export, and `node:http`'s lazy WebSocket/MessageEvent getters then load undici:
- * ~20 ms of a cold start for nothing (the S3 client's dist-es imports node:http for http endpoints).
+ * Node builtins and the CommonJS externals (onnxruntime-node) imported by ESM code (`import … from
+ * 'node:http'`, `await import('node:http')`) are loaded through require() instead:
+ * - an ESM import of a builtin makes Node build a module facade that reads every export, and
+ *   `node:http`'s lazy WebSocket/MessageEvent getters then load undici: ~20 ms of a cold start for
+ *   nothing (the S3 client's dist-es imports node:http for http endpoints);
+ * - an ESM import of a CommonJS package runs cjs-module-lexer over it and every file it re-exports
+ *   (onnxruntime-node → onnxruntime-common): ~10 ms.
  * Static imports become a CommonJS module (esbuild reads named imports off it at use); a dynamic
- * import gets an ES module with the builtin as default and its plain (non-getter) exports by name.
+ * import of a builtin gets an ES module with it as default and its plain (non-getter) exports by name.
  */
-const builtinsViaRequire: Plugin = {
-  name: 'builtins-via-require',
-  setup(b) {
-    const require = createRequire(import.meta.url);
-    b.onResolve({ filter: /^(node:)?[a-z0-9_/]+$/ }, (args) => {
-      if (!BUILTINS.has(args.path)) return undefined;
-      if (args.kind === 'import-statement') return { path: args.path, namespace: 'builtin-via-require' };
-      if (args.kind === 'dynamic-import') return { path: args.path, namespace: 'builtin-via-require-esm' };
-      return undefined;
-    });
-    b.onLoad({ filter: /.*/, namespace: 'builtin-via-require' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: 'js',
-    }));
-    b.onLoad({ filter: /.*/, namespace: 'builtin-via-require-esm' }, (args) => {
-      const plain = Object.entries(Object.getOwnPropertyDescriptors(require(args.path)))
-        .filter(([name, d]) => 'value' in d && /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default')
-        .map(([name]) => name);
-      const lines = [
-        `const m = require(${JSON.stringify(args.path)});`,
-        'export default m;',
-        ...plain.map((name) => `export const ${name} = m.${name};`),
-      ];
-      return { contents: lines.join('\n'), loader: 'js' };
-    });
-  },
-};
+function viaRequire(externals: readonly string[]): Plugin {
+  const cjsExternals = new Set(externals);
+  return {
+    name: 'via-require',
+    setup(b) {
+      const require = createRequire(import.meta.url);
+      b.onResolve({ filter: /^(node:)?[a-z0-9_/-]+$/ }, (args) => {
+        if (cjsExternals.has(args.path) && args.kind === 'import-statement') {
+          return { path: args.path, namespace: 'builtin-via-require' };
+        }
+        if (!BUILTINS.has(args.path)) return undefined;
+        if (args.kind === 'import-statement') return { path: args.path, namespace: 'builtin-via-require' };
+        if (args.kind === 'dynamic-import') return { path: args.path, namespace: 'builtin-via-require-esm' };
+        return undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: 'builtin-via-require' }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(args.path)});`,
+        loader: 'js',
+      }));
+      b.onLoad({ filter: /.*/, namespace: 'builtin-via-require-esm' }, (args) => {
+        const plain = Object.entries(Object.getOwnPropertyDescriptors(require(args.path)))
+          .filter(([name, d]) => 'value' in d && /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default')
+          .map(([name]) => name);
+        const lines = [
+          `const m = require(${JSON.stringify(args.path)});`,
+          'export default m;',
+          ...plain.map((name) => `export const ${name} = m.${name};`),
+        ];
+        return { contents: lines.join('\n'), loader: 'js' };
+      });
+    },
+  };
+}
 
 /** Kept beside the bundle, not in it: it lists build-machine paths and must not be deployed. */
 const inputsFile = (dir: string) => `${dir}.inputs.json`;
@@ -203,7 +212,7 @@ export async function bundleEntry(opts: BundleEntryOptions): Promise<boolean> {
     legalComments: 'none',
     banner: { js: BANNER },
     external: opts.onnxruntime ? ['onnxruntime-node'] : [],
-    plugins: [builtinsViaRequire],
+    plugins: [viaRequire(opts.onnxruntime ? ['onnxruntime-node'] : [])],
     metafile: true,
     logLevel: 'silent',
   });
