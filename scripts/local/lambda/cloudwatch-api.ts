@@ -1,10 +1,14 @@
 import { z } from 'zod';
-import { METRIC_NAMES, type MetricName, type MetricsStore } from './metrics.js';
+import type { AppMetricsStore } from './app-metrics.js';
+import { parseInsights } from './insights.js';
+import { METRIC_NAMES, type MetricName, type MetricsStore, type Series } from './metrics.js';
 
 /**
  * CloudWatch GetMetricData over the local Lambda metrics, in the AWS JSON 1.0 protocol that
  * @aws-sdk/client-cloudwatch speaks (`X-Amz-Target: GraniteServiceVersion20100801.GetMetricData`,
- * timestamps as epoch seconds). Only namespace AWS/Lambda with MetricStat queries is supported.
+ * timestamps as epoch seconds). MetricStat queries over AWS/Lambda (invocation metrics) and over custom
+ * namespaces (from the functions' EMF lines; the dimension set must match exactly, as on AWS), and
+ * Metrics Insights `Expression` queries over custom namespaces (insights.ts).
  */
 export const CLOUDWATCH_TARGET_PREFIX = 'GraniteServiceVersion20100801.';
 
@@ -14,6 +18,7 @@ const query = z.object({
   Label: z.string().optional(),
   ReturnData: z.boolean().optional(),
   Expression: z.string().optional(),
+  Period: z.number().int().min(1).optional(),
   MetricStat: z
     .object({
       Metric: z.object({
@@ -54,7 +59,49 @@ function error(status: number, type: string, message: string): JsonResponse {
   };
 }
 
-export function handleCloudWatch(target: string, body: Buffer, metrics: MetricsStore): JsonResponse {
+export interface MetricStores {
+  /** AWS/Lambda invocation metrics. */
+  lambda: MetricsStore;
+  /** Custom namespaces, extracted from the functions' EMF log lines. */
+  app: AppMetricsStore;
+}
+
+const EMPTY: Series = { timestamps: [], values: [] };
+
+function answer(
+  q: z.infer<typeof query>,
+  input: z.infer<typeof getMetricDataInput>,
+  stores: MetricStores,
+): { series: Series; label: string } {
+  const start = Math.floor(input.StartTime);
+  const end = Math.ceil(input.EndTime);
+  if (q.Expression !== undefined) {
+    // Metrics Insights needs the query's Period; math and SEARCH expressions are not implemented.
+    if (q.Period === undefined) throw new Error(`Query ${q.Id}: an Expression query needs a Period`);
+    const insights = parseInsights(q.Expression);
+    if (insights.match.namespace === 'AWS/Lambda')
+      throw new Error(`Query ${q.Id}: Metrics Insights over AWS/Lambda is not implemented locally`);
+    return {
+      series: stores.app.query(insights.match, insights.stat, q.Period, start, end),
+      label: insights.match.metric,
+    };
+  }
+  const stat = q.MetricStat;
+  if (!stat) throw new Error(`Query ${q.Id}: needs a MetricStat or an Expression`);
+  const { Namespace, MetricName } = stat.Metric;
+  const dims = Object.fromEntries((stat.Metric.Dimensions ?? []).map((d) => [d.Name, d.Value]));
+  if (Namespace !== 'AWS/Lambda') {
+    const match = { namespace: Namespace, metric: MetricName, dimensions: dims, mode: 'exact' as const };
+    return { series: stores.app.query(match, stat.Stat, stat.Period, start, end), label: MetricName };
+  }
+  if (!METRIC_NAMES.includes(MetricName as MetricName)) return { series: EMPTY, label: MetricName };
+  return {
+    series: stores.lambda.query(MetricName as MetricName, dims, stat.Stat, stat.Period, start, end),
+    label: MetricName,
+  };
+}
+
+export function handleCloudWatch(target: string, body: Buffer, stores: MetricStores): JsonResponse {
   const action = target.slice(CLOUDWATCH_TARGET_PREFIX.length);
   if (action !== 'GetMetricData') {
     return error(400, 'InvalidAction', `The local cloud implements only GetMetricData, not ${action}`);
@@ -68,33 +115,12 @@ export function handleCloudWatch(target: string, body: Buffer, metrics: MetricsS
   const results = [];
   for (const q of input.MetricDataQueries) {
     if (q.ReturnData === false) continue;
-    const stat = q.MetricStat;
-    if (!stat)
-      return error(400, 'InvalidParameterValue', `Query ${q.Id}: only MetricStat is supported locally`);
-    if (
-      stat.Metric.Namespace !== 'AWS/Lambda' ||
-      !METRIC_NAMES.includes(stat.Metric.MetricName as MetricName)
-    ) {
-      results.push({
-        Id: q.Id,
-        Label: q.Label ?? stat.Metric.MetricName,
-        Timestamps: [],
-        Values: [],
-        StatusCode: 'Complete',
-      });
-      continue;
-    }
-    const dims = Object.fromEntries((stat.Metric.Dimensions ?? []).map((d) => [d.Name, d.Value]));
-    let series: { timestamps: number[]; values: number[] };
+    let series: Series;
+    let label: string;
     try {
-      series = metrics.query(
-        stat.Metric.MetricName as MetricName,
-        dims,
-        stat.Stat,
-        stat.Period,
-        Math.floor(input.StartTime),
-        Math.ceil(input.EndTime),
-      );
+      const answered = answer(q, input, stores);
+      series = answered.series;
+      label = q.Label ?? answered.label;
     } catch (err) {
       return error(400, 'InvalidParameterValue', err instanceof Error ? err.message : String(err));
     }
@@ -104,7 +130,7 @@ export function handleCloudWatch(target: string, body: Buffer, metrics: MetricsS
       : series.timestamps.map((_, i) => series.timestamps.length - 1 - i);
     results.push({
       Id: q.Id,
-      Label: q.Label ?? stat.Metric.MetricName,
+      Label: label,
       Timestamps: order.map((i) => series.timestamps[i]),
       Values: order.map((i) => series.values[i]),
       StatusCode: 'Complete',

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mayBeEmf } from './emf.js';
 
 /**
  * Execution environments like Lambda's: each is a Node 22 child process bound to one function
@@ -35,6 +36,8 @@ export interface EnvironmentManagerOptions {
   idleMs: number;
   maxPerVersion: number;
   log?: (line: string) => void;
+  /** Every stdout line that may be an EMF document (emf.ts `mayBeEmf`), as CloudWatch Logs sees it. */
+  onMetricLine?: (line: string) => void;
 }
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'runtime', 'worker.mjs');
@@ -82,14 +85,19 @@ class Environment {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const prefix = `[${spec.functionName}:${spec.version}]`;
+    const onMetricLine = pool.onMetricLine;
     for (const stream of [this.child.stdout, this.child.stderr]) {
+      // EMF is read from stdout only (the Node runtime's console.log); the check is a string scan.
+      const metricLine = stream === this.child.stdout ? onMetricLine : undefined;
       let buffered = '';
       stream?.setEncoding('utf8');
       stream?.on('data', (chunk: string) => {
         buffered += chunk;
         let nl = buffered.indexOf('\n');
         while (nl >= 0) {
-          pool.log?.(`${prefix} ${buffered.slice(0, nl)}`);
+          const line = buffered.slice(0, nl);
+          if (metricLine && mayBeEmf(line)) metricLine(line);
+          pool.log?.(`${prefix} ${line}`);
           buffered = buffered.slice(nl + 1);
           nl = buffered.indexOf('\n');
         }
@@ -238,6 +246,10 @@ class VersionPool {
     private readonly opts: EnvironmentManagerOptions,
     readonly log: ((line: string) => void) | undefined,
   ) {}
+
+  get onMetricLine(): ((line: string) => void) | undefined {
+    return this.opts.onMetricLine;
+  }
 
   invoke(job: Job): void {
     for (const env of this.envs) {

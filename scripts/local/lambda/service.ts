@@ -3,6 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { AppMetricsStore } from './app-metrics.js';
 import { effectiveQualifier, functionArn, parseFunctionName } from './arn.js';
 import { CLOUDWATCH_TARGET_PREFIX, handleCloudWatch } from './cloudwatch-api.js';
 import { snapshotBundle } from './code-store.js';
@@ -19,6 +20,7 @@ import {
   updateAlias,
   validateConfig,
 } from './control-plane.js';
+import { parseEmf } from './emf.js';
 import { EnvironmentManager, type EnvironmentSpec } from './environments.js';
 import { LambdaApiError } from './errors.js';
 import { MetricsStore } from './metrics.js';
@@ -102,12 +104,17 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
   const clock = opts.clock ?? { now: () => Date.now() };
   const random = opts.random ?? Math.random;
   const metrics = new MetricsStore();
+  const appMetrics = new AppMetricsStore();
   const manager = new EnvironmentManager({
     tmpRoot,
     idleMs: opts.idleMs ?? 300_000,
     // More environments than cores only adds context switches (measured on 2 cores: 2 ≥ 4).
     maxPerVersion: opts.maxEnvironmentsPerVersion ?? Math.max(2, availableParallelism()),
     log: opts.log,
+    // What CloudWatch Logs does with EMF lines on AWS: custom metrics, queryable by GetMetricData.
+    onMetricLine: (line) => {
+      for (const p of parseEmf(line, clock.now())) appMetrics.record(p);
+    },
   });
   const ctx: ServiceContext = {
     state,
@@ -274,7 +281,7 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
         typeof target === 'string' &&
         target.startsWith(CLOUDWATCH_TARGET_PREFIX)
       ) {
-        const out = handleCloudWatch(target, body, metrics);
+        const out = handleCloudWatch(target, body, { lambda: metrics, app: appMetrics });
         res.writeHead(out.status, { ...out.headers, 'x-amzn-requestid': randomUUID() });
         res.end(out.body);
         return true;
