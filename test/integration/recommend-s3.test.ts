@@ -107,12 +107,15 @@ describe('recommend against s3rver', () => {
   it('downloads, verifies, caches and serves the uploaded model', async () => {
     await put('models/car_fit_model.onnx', model.onnx);
     const sha = sha256Hex(model.onnx);
-    const h = await coldStart({
-      MODEL_BUCKET: BUCKET,
-      MODEL_KEY: 'models/car_fit_model.onnx',
-      MODEL_SHA256: sha,
-      MODEL_SIZE: String(model.onnx.length),
-    });
+    // The model loads during init (handler.ts's top-level await), so its log line comes from the import.
+    const { result: h, lines: init } = await captureStdout(() =>
+      coldStart({
+        MODEL_BUCKET: BUCKET,
+        MODEL_KEY: 'models/car_fit_model.onnx',
+        MODEL_SHA256: sha,
+        MODEL_SIZE: String(model.onnx.length),
+      }),
+    );
     const first = await invoke(h);
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({
@@ -124,7 +127,7 @@ describe('recommend against s3rver', () => {
     TARGETS.forEach((t, i) => {
       expect(first.body.data[t]).toBeCloseTo(expected[i] as number, 2);
     });
-    expect(first.lines.find((l) => l.message === 'model loaded')).toMatchObject({
+    expect(init.find((l) => l.message === 'model loaded')).toMatchObject({
       source: 's3',
       sha256: sha,
     });
@@ -157,11 +160,13 @@ describe('recommend against s3rver', () => {
 
   it('bytes that do not match MODEL_SHA256 are refused: degraded fallback, nothing cached', async () => {
     await put('tampered.onnx', other.onnx);
-    const h = await coldStart({
-      MODEL_BUCKET: BUCKET,
-      MODEL_KEY: 'tampered.onnx',
-      MODEL_SHA256: sha256Hex(model.onnx),
-    });
+    const { result: h, lines: init } = await captureStdout(() =>
+      coldStart({
+        MODEL_BUCKET: BUCKET,
+        MODEL_KEY: 'tampered.onnx',
+        MODEL_SHA256: sha256Hex(model.onnx),
+      }),
+    );
     const res = await invoke(h);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -169,7 +174,7 @@ describe('recommend against s3rver', () => {
       reason: 'model_integrity',
       model: { key: 'fallback:json_template.json' },
     });
-    expect(res.lines.find((l) => l.message === 'serving the fallback model')).toMatchObject({
+    expect(init.find((l) => l.message === 'serving the fallback model')).toMatchObject({
       level: 'WARN',
     });
     expect(existsSync(cacheFilePath(sha256Hex(other.onnx), envTmp))).toBe(false);
