@@ -57,8 +57,16 @@ export class FakeAws {
     | undefined;
   aliasWrites: { version: string; weights: Record<string, number> }[] = [];
   executions = new Map<string, FakeExecution>();
-  /** Metrics per executed version for the gate. */
-  metrics = new Map<string, { invocations: number; errors: number; p99: number }>();
+  /** Metrics per executed version for the gate; `app`: the function's own EMF metrics (absent: none). */
+  metrics = new Map<
+    string,
+    {
+      invocations: number;
+      errors: number;
+      p99: number;
+      app?: { requests: number; errors: number; degraded: number };
+    }
+  >();
   /** Which versions answer probes as degraded (or throw). */
   brokenVersions = new Set<string>();
   /** Reads of $LATEST that still report InProgress after an update. */
@@ -289,6 +297,17 @@ export class FakeAws {
   private cloudwatch(cmd: unknown): unknown {
     if (cmd instanceof GetMetricDataCommand) {
       const results = (cmd.input.MetricDataQueries ?? []).map((q) => {
+        if (q.Expression !== undefined) {
+          // The gate's Metrics Insights queries: SELECT AGG(Metric) FROM "ns" WHERE FunctionVersion = 'v'
+          const m = /^SELECT \w+\((\w+)\) FROM "Hypermob" WHERE FunctionVersion = '([^']*)'$/.exec(
+            q.Expression,
+          );
+          const app = m ? this.metrics.get(m[2] ?? '')?.app : undefined;
+          const value = !app
+            ? undefined
+            : { Latency: app.requests, Errors: app.errors, DegradedResponses: app.degraded }[m?.[1] ?? ''];
+          return { Id: q.Id, Values: value === undefined ? [] : [value] };
+        }
         const version =
           q.MetricStat?.Metric?.Dimensions?.find((d) => d.Name === 'ExecutedVersion')?.Value ?? '';
         const m = this.metrics.get(version);

@@ -240,6 +240,28 @@ describe('rollout state machine', () => {
     expect(lineage('bad').outcome.status).toBe('rolled-back');
   });
 
+  it('canary with handled failures only (500s Lambda never counts): rolled back, the gate names them', async () => {
+    await bootstrap();
+    aws.metrics.set('1', {
+      invocations: 100,
+      errors: 0,
+      p99: 20,
+      app: { requests: 100, errors: 0, degraded: 0 },
+    });
+    aws.metrics.set('2', {
+      invocations: 100,
+      errors: 0,
+      p99: 20,
+      app: { requests: 100, errors: 6, degraded: 0 },
+    });
+    const r = await start('handled', upload('car_fit_model.onnx', 'model-2', { rollout: 'canary' })).done;
+    expect(r).toMatchObject({ status: 'FAILED', error: 'RolledBack' });
+    const cause = JSON.parse(r.cause ?? '{}');
+    expect(cause.gate.join()).toMatch(/6 handled errors/);
+    expect(aws.alias).toMatchObject({ version: '1', weights: {} });
+    expect(lineage('handled').gates[0]?.evidence).toMatchObject({ candidate: { app: { errors: 6 } } });
+  });
+
   it('too little traffic extends the bake a bounded number of times, then rolls back', async () => {
     await bootstrap();
     healthy('1');

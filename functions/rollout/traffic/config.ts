@@ -31,6 +31,11 @@ export const trafficEnvSchema = z.object({
   GATE_P99_SLACK_MS: num(25).pipe(z.number().min(0)),
   /** CloudWatch period of the gate's GetMetricData queries (60 on AWS; 1 allowed locally). */
   GATE_PERIOD_SECONDS: z.coerce.number().int().positive().default(60),
+  /**
+   * Namespace of the recommend function's own EMF metrics (its POWERTOOLS_METRICS_NAMESPACE):
+   * handled errors and degraded answers that Lambda does not count as Errors.
+   */
+  GATE_APP_NAMESPACE: z.string().min(1).default('Hypermob'),
 });
 
 export interface TrafficConfig {
@@ -39,6 +44,7 @@ export interface TrafficConfig {
   defaults: RolloutDefaults;
   gate: GateThresholds;
   gatePeriodSeconds: number;
+  appNamespace: string;
 }
 
 export function parseTrafficConfig(env: NodeJS.ProcessEnv): TrafficConfig {
@@ -65,5 +71,6 @@ export function parseTrafficConfig(env: NodeJS.ProcessEnv): TrafficConfig {
       p99SlackMs: e.GATE_P99_SLACK_MS,
     },
     gatePeriodSeconds: e.GATE_PERIOD_SECONDS,
+    appNamespace: e.GATE_APP_NAMESPACE,
   };
 }

@@ -23,6 +23,7 @@ export async function gateStep(state: unknown, config: TrafficConfig): Promise<P
       since: shiftedAt,
       until: now,
       periodSeconds: config.gatePeriodSeconds,
+      appNamespace: config.appNamespace,
     },
   );
   const extensions = progress.extensions ?? 0;

@@ -1,6 +1,15 @@
 /**
  * The health gate after each bake: a pure decision over candidate-only metrics (by
- * ExecutedVersion) compared with absolute thresholds and with the primary. Rules, in order:
+ * ExecutedVersion / FunctionVersion) compared with absolute thresholds and with the primary.
+ *
+ * Failures and calls (`outcomes`): Lambda counts only unhandled errors, but the recommend function
+ * answers most failures itself (a 500 `inference_failed`, a `degraded` answer from the fallback
+ * model) and reports them as app metrics. A version's failures are its Lambda Errors + app Errors
+ * + app DegradedResponses (a degraded 5xx counts twice: the gate errs towards rollback), capped at
+ * its calls; its calls are max(Lambda Invocations, app Latency SampleCount). Without app metrics
+ * (an older function version, none published yet) the Lambda metrics alone are used.
+ *
+ * Rules, in order (errors = failures, invocations = calls):
  * 1. Certain breach: the candidate's errors already exceed what `maxErrorRate` allows even if
  *    every call needed to reach `minSamples` succeeded → rollback, however few samples.
  * 2. Too few samples (< minSamples): extend the bake while `extensions < maxExtensions`, then
@@ -12,12 +21,47 @@
  * 5. Otherwise pass.
  */
 
+/** What the function itself reported (EMF, namespace GATE_APP_NAMESPACE) for one version. */
+export interface AppStats {
+  /** Latency SampleCount: one per answered request. */
+  requests: number;
+  /** Handled 5xx answers. */
+  errors: number;
+  /** Answers served by the fallback model. */
+  degraded: number;
+}
+
 export interface VersionStats {
   version: string;
+  /** Lambda Invocations and (unhandled) Errors. */
   invocations: number;
   errors: number;
   /** Highest per-period p99 in the window (percentiles of periods cannot be merged exactly). */
   p99Ms: number | null;
+  /** Absent or null when the version published no app metrics in the window. */
+  app?: AppStats | null;
+}
+
+export interface Outcomes {
+  calls: number;
+  failures: number;
+}
+
+export function outcomes(s: VersionStats): Outcomes {
+  const app = s.app;
+  const calls = Math.max(s.invocations, app?.requests ?? 0);
+  const failures = s.errors + (app ? app.errors + app.degraded : 0);
+  return { calls, failures: Math.min(calls, failures) };
+}
+
+/** "3 failures (1 Lambda error, 2 handled errors, 0 degraded responses)". */
+export function describeFailures(s: VersionStats): string {
+  const { failures } = outcomes(s);
+  if (!s.app) return `${failures} errors`;
+  return (
+    `${failures} failures (${s.errors} Lambda errors, ${s.app.errors} handled errors, ` +
+    `${s.app.degraded} degraded responses)`
+  );
 }
 
 export interface GateThresholds {
@@ -47,7 +91,10 @@ export interface GateResult {
   primaryErrorRate: number | null;
 }
 
-const rate = (s: VersionStats) => (s.invocations > 0 ? s.errors / s.invocations : null);
+const rate = (s: VersionStats) => {
+  const o = outcomes(s);
+  return o.calls > 0 ? o.failures / o.calls : null;
+};
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 
 export function decideGate({ candidate, primary, extensions, thresholds: t }: GateInput): GateResult {
@@ -60,16 +107,17 @@ export function decideGate({ candidate, primary, extensions, thresholds: t }: Ga
     primaryErrorRate,
   });
 
+  const c = outcomes(candidate);
   const allowedErrors = t.maxErrorRate * t.minSamples;
-  if (candidate.invocations < t.minSamples && candidate.errors > allowedErrors) {
+  if (c.calls < t.minSamples && c.failures > allowedErrors) {
     return result('rollback', [
-      `candidate version ${candidate.version}: ${candidate.errors} errors in ${candidate.invocations} calls exceeds ` +
+      `candidate version ${candidate.version}: ${describeFailures(candidate)} in ${c.calls} calls exceeds ` +
         `the ${pct(t.maxErrorRate)} error budget (${allowedErrors.toFixed(1)} errors)`,
     ]);
   }
 
-  if (candidate.invocations < t.minSamples) {
-    const shortage = `candidate version ${candidate.version}: ${candidate.invocations} calls < minimum ${t.minSamples}`;
+  if (c.calls < t.minSamples) {
+    const shortage = `candidate version ${candidate.version}: ${c.calls} calls < minimum ${t.minSamples}`;
     if (extensions < t.maxExtensions) {
       return result('extend', [`${shortage}; extending the bake (${extensions + 1}/${t.maxExtensions})`]);
     }
@@ -79,15 +127,19 @@ export function decideGate({ candidate, primary, extensions, thresholds: t }: Ga
   }
 
   const reasons: string[] = [];
-  const primaryComparable = primary.invocations >= t.minSamples;
+  const primaryComparable = outcomes(primary).calls >= t.minSamples;
   if (candidateErrorRate !== null) {
     if (candidateErrorRate > t.maxErrorRate) {
-      reasons.push(`candidate error rate ${pct(candidateErrorRate)} > maximum ${pct(t.maxErrorRate)}`);
+      reasons.push(
+        `candidate error rate ${pct(candidateErrorRate)} > maximum ${pct(t.maxErrorRate)}: ` +
+          `${describeFailures(candidate)} in ${c.calls} calls`,
+      );
     } else if (primaryComparable && primaryErrorRate !== null) {
       const limit = primaryErrorRate + t.maxErrorRateDelta;
       if (candidateErrorRate > limit) {
         reasons.push(
-          `candidate error rate ${pct(candidateErrorRate)} > primary ${pct(primaryErrorRate)} + ${pct(t.maxErrorRateDelta)}`,
+          `candidate error rate ${pct(candidateErrorRate)} > primary ${pct(primaryErrorRate)} + ${pct(t.maxErrorRateDelta)}: ` +
+            `${describeFailures(candidate)} in ${c.calls} calls`,
         );
       }
     }
@@ -106,7 +158,7 @@ export function decideGate({ candidate, primary, extensions, thresholds: t }: Ga
   }
   if (reasons.length > 0) return result('rollback', reasons);
   return result('pass', [
-    `candidate version ${candidate.version}: ${candidate.invocations} calls, ${candidate.errors} errors, ` +
+    `candidate version ${candidate.version}: ${c.calls} calls, ${describeFailures(candidate)}, ` +
       `p99 ${candidate.p99Ms === null ? 'n/a' : `${candidate.p99Ms.toFixed(1)} ms`} within limits`,
   ]);
 }

@@ -1,11 +1,12 @@
 import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { cloudwatch } from '../../shared/aws-clients.js';
-import type { VersionStats } from './gate.js';
+import type { AppStats, VersionStats } from './gate.js';
 
 /**
  * Candidate-only evidence: Lambda's own metrics by `ExecutedVersion` on the alias resource
  * (FunctionName + Resource=<fn>:<alias> + ExecutedVersion), so the old version's errors never
- * block a fix and the candidate's are never hidden by the primary's volume.
+ * block a fix and the candidate's are never hidden by the primary's volume; plus the function's
+ * own EMF metrics by `FunctionVersion` (appQueries), which see the failures it answers itself.
  */
 export interface MetricWindow {
   functionName: string;
@@ -13,6 +14,33 @@ export interface MetricWindow {
   since: Date;
   until: Date;
   periodSeconds: number;
+}
+
+export interface EvidenceWindow extends MetricWindow {
+  /** Namespace of the function's EMF metrics (Errors, DegradedResponses, Latency by FunctionVersion). */
+  appNamespace: string;
+}
+
+/**
+ * The function's own metrics for one version. Its EMF documents carry the dimension set
+ * [service, FunctionVersion, ModelSha256]; a MetricStat must name a set exactly (and the model sha
+ * varies: the fallback model answers degraded calls), so these are Metrics Insights queries that
+ * aggregate every series of the version, whatever else their dimensions say.
+ */
+export function appQueries(prefix: string, version: string, w: EvidenceWindow): MetricDataQuery[] {
+  const quote = (s: string) => s.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+  const ns = w.appNamespace.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  const select = (id: string, aggregate: string): MetricDataQuery => ({
+    Id: `${prefix}_${id}`,
+    Expression: `SELECT ${aggregate} FROM "${ns}" WHERE FunctionVersion = '${quote(version)}'`,
+    Period: w.periodSeconds,
+    ReturnData: true,
+  });
+  return [
+    select('app_req', 'COUNT(Latency)'),
+    select('app_err', 'SUM(Errors)'),
+    select('app_deg', 'SUM(DegradedResponses)'),
+  ];
 }
 
 function queries(prefix: string, version: string, w: MetricWindow): MetricDataQuery[] {
@@ -34,7 +62,10 @@ function queries(prefix: string, version: string, w: MetricWindow): MetricDataQu
 }
 
 /** The window is widened to whole periods so the bake's first and last calls are counted. */
-export function alignWindow(w: MetricWindow): { start: Date; end: Date } {
+export function alignWindow(w: MetricWindow): {
+  start: Date;
+  end: Date;
+} {
   const p = w.periodSeconds * 1000;
   return {
     start: new Date(Math.floor(w.since.getTime() / p) * p),
@@ -42,16 +73,14 @@ export function alignWindow(w: MetricWindow): { start: Date; end: Date } {
   };
 }
 
-export async function versionStats(versions: { candidate: string; primary: string }, w: MetricWindow) {
-  const { start, end } = alignWindow(w);
-  const values = new Map<string, number[]>();
+async function fetchAll(queries: MetricDataQuery[], start: Date, end: Date, values: Map<string, number[]>) {
   let nextToken: string | undefined;
   do {
     const out = await cloudwatch().send(
       new GetMetricDataCommand({
         StartTime: start,
         EndTime: end,
-        MetricDataQueries: [...queries('c', versions.candidate, w), ...queries('p', versions.primary, w)],
+        MetricDataQueries: queries,
         NextToken: nextToken,
       }),
     );
@@ -60,7 +89,36 @@ export async function versionStats(versions: { candidate: string; primary: strin
     }
     nextToken = out.NextToken;
   } while (nextToken);
+}
+
+export async function versionStats(versions: { candidate: string; primary: string }, w: EvidenceWindow) {
+  const { start, end } = alignWindow(w);
+  const values = new Map<string, number[]>();
+  // Two requests: Metrics Insights queries have their own limits, and keeping them apart keeps
+  // the Lambda evidence's request exactly what it was before the app metrics.
+  await fetchAll(
+    [...queries('c', versions.candidate, w), ...queries('p', versions.primary, w)],
+    start,
+    end,
+    values,
+  );
+  await fetchAll(
+    [...appQueries('c', versions.candidate, w), ...appQueries('p', versions.primary, w)],
+    start,
+    end,
+    values,
+  );
   const sum = (id: string) => (values.get(id) ?? []).reduce((a, b) => a + b, 0);
+  const has = (id: string) => (values.get(id) ?? []).length > 0;
+  // No datapoint at all (not even Latency): a version that publishes no app metrics, or none yet.
+  const app = (prefix: string): AppStats | null =>
+    has(`${prefix}_app_req`) || has(`${prefix}_app_err`) || has(`${prefix}_app_deg`)
+      ? {
+          requests: sum(`${prefix}_app_req`),
+          errors: sum(`${prefix}_app_err`),
+          degraded: sum(`${prefix}_app_deg`),
+        }
+      : null;
   const max = (id: string) => {
     const v = values.get(id) ?? [];
     return v.length > 0 ? Math.max(...v) : null;
@@ -70,6 +128,7 @@ export async function versionStats(versions: { candidate: string; primary: strin
     invocations: sum(`${prefix}_inv`),
     errors: sum(`${prefix}_err`),
     p99Ms: max(`${prefix}_p99`),
+    app: app(prefix),
   });
   return { candidate: stats('c', versions.candidate), primary: stats('p', versions.primary), start, end };
 }
