@@ -160,18 +160,24 @@ export interface RecommendAnswer {
   degraded?: boolean;
 }
 
-export async function recommend(f: LocalCloudFixture): Promise<RecommendAnswer> {
+/** An average adult (the pre-traffic probe's body too). */
+export const AVERAGE_BODY = {
+  height: 175,
+  upper_arm: 32.5,
+  forearm: 26.8,
+  thigh: 45.2,
+  calf: 38.9,
+  torso: 61.5,
+};
+
+export async function recommend(
+  f: LocalCloudFixture,
+  person: Record<string, number> = AVERAGE_BODY,
+): Promise<RecommendAnswer> {
   const res = await fetch(`${f.apiEndpoint}/recommend`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      height: 175,
-      upper_arm: 32.5,
-      forearm: 26.8,
-      thigh: 45.2,
-      calf: 38.9,
-      torso: 61.5,
-    }),
+    body: JSON.stringify(person),
   });
   const body = (await res.json()) as { model?: { sha256?: string; version?: string }; degraded?: boolean };
   return {
@@ -183,13 +189,13 @@ export async function recommend(f: LocalCloudFixture): Promise<RecommendAnswer> 
 }
 
 /** Steady POST /recommend traffic until stopped; every answer kept. */
-export function load(f: LocalCloudFixture, concurrency = 2) {
+export function load(f: LocalCloudFixture, concurrency = 2, person: Record<string, number> = AVERAGE_BODY) {
   const answers: (RecommendAnswer & { at: number })[] = [];
   let running = true;
   const workers = Array.from({ length: concurrency }, async () => {
     while (running) {
       try {
-        answers.push({ ...(await recommend(f)), at: Date.now() });
+        answers.push({ ...(await recommend(f, person)), at: Date.now() });
       } catch (err) {
         answers.push({ status: 0, at: Date.now(), version: String(err) });
       }
