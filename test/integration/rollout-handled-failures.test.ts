@@ -72,4 +72,23 @@ describe('health gate on handled failures (local cloud)', () => {
         `(${evidence.candidate.invocations} Lambda invocations, 0 Lambda errors)`,
     );
   });
+
+  it('without app metrics (another namespace: an older function version) the gate falls back to Lambda’s and cannot see them', async () => {
+    // The control experiment: the same kind of candidate passes on Lambda's metrics alone.
+    await configureTraffic(f, { GATE_APP_NAMESPACE: 'NoSuchNamespace' });
+    try {
+      const traffic = load(f, 1, TALL_BODY);
+      const exec = await uploadAndFinish(f, 'car_fit_model.onnx', nanAtHeightModel(TRIGGER_HEIGHT + 0.25), {
+        rollout: 'canary',
+        weight: '0.5',
+        interval: '2',
+      });
+      await traffic.stop();
+      expect({ status: exec.status, error: exec.error }).toMatchObject({ status: 'SUCCEEDED' });
+      const gate = (await lineage(f, exec.executionArn ?? '')).gates.at(-1);
+      expect(gate?.evidence).toMatchObject({ candidate: { errors: 0, app: null } });
+    } finally {
+      await configureTraffic(f, { GATE_APP_NAMESPACE: '' });
+    }
+  });
 });
