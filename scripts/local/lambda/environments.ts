@@ -87,8 +87,9 @@ class Environment {
     const prefix = `[${spec.functionName}:${spec.version}]`;
     const onMetricLine = pool.onMetricLine;
     for (const stream of [this.child.stdout, this.child.stderr]) {
-      // EMF is read from stdout only (the Node runtime's console.log); the check is a string scan.
-      const metricLine = stream === this.child.stdout ? onMetricLine : undefined;
+      // Lambda sends stdout and stderr to the same log stream, where CloudWatch Logs extracts EMF
+      // from any line; mayBeEmf is a string scan, so plain log lines cost no JSON parse.
+      const metricLine = onMetricLine;
       let buffered = '';
       stream?.setEncoding('utf8');
       stream?.on('data', (chunk: string) => {
