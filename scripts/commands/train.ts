@@ -37,8 +37,8 @@ export function registerTrain(program: Command): void {
       try {
         dataset = parseDataset(JSON.parse(bytes.toString('utf8')));
       } catch (err) {
-        const why = err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message;
-        throw new Error(`invalid data file ${opts.data}: ${why}`);
+        // JSON syntax errors and InvalidDatasetError (zod's prettified issues) both read well as is.
+        throw new Error(`invalid data file ${opts.data}: ${(err as Error).message}`);
       }
       const model = trainModel(dataset, {
         modelName: opts.name,
