@@ -1,18 +1,13 @@
 import type { EmfDatapoint } from './emf.js';
-import { percentile, type Series } from './metrics.js';
+import { type SampleBucket, type Series, sampleStatistic } from './metrics.js';
 
 /**
  * Custom metrics that functions publish through EMF on stdout (namespaces other than AWS/Lambda),
  * kept per second and per series like CloudWatch: a series is namespace + metric name + one exact
  * dimension set. Values keep up to `maxSamples` per series and second (reservoir) for percentiles.
  */
-interface Bucket {
+interface Bucket extends SampleBucket {
   dimensions: Record<string, string>;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  samples: number[];
 }
 
 export interface SeriesMatch {
@@ -100,25 +95,5 @@ function sameKeys(keys: string[], dims: Record<string, string>): boolean {
 }
 
 export function appStatistic(stat: string, buckets: Bucket[]): number {
-  const count = buckets.reduce((n, b) => n + b.count, 0);
-  const sum = buckets.reduce((n, b) => n + b.sum, 0);
-  switch (stat) {
-    case 'Sum':
-      return sum;
-    case 'SampleCount':
-      return count;
-    case 'Average':
-      return count === 0 ? 0 : sum / count;
-    case 'Maximum':
-      return Math.max(...buckets.map((b) => b.max));
-    case 'Minimum':
-      return Math.min(...buckets.map((b) => b.min));
-  }
-  const p = /^p(\d+(?:\.\d+)?)$/.exec(stat);
-  if (p)
-    return percentile(
-      buckets.flatMap((b) => b.samples),
-      Number(p[1]),
-    );
-  throw new Error(`Unsupported statistic ${stat}`);
+  return sampleStatistic(stat, buckets);
 }

@@ -152,13 +152,29 @@ export function statistic(metric: MetricName, stat: string, buckets: Bucket[]): 
     }
     throw new Error(`Unsupported statistic ${stat} for ${metric}`);
   }
+  return sampleStatistic(stat, buckets, metric);
+}
+
+/** Buckets of recorded values (Duration here; any EMF metric in app-metrics.ts). */
+export interface SampleBucket {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  samples: number[];
+}
+
+/** A CloudWatch statistic (Sum, SampleCount, Average, Maximum, Minimum, pNN) over value buckets. */
+export function sampleStatistic(stat: string, buckets: SampleBucket[], metric = 'metric'): number {
+  const count = buckets.reduce((n, b) => n + b.count, 0);
+  const sum = buckets.reduce((n, b) => n + b.sum, 0);
   switch (stat) {
     case 'Sum':
-      return buckets.reduce((n, b) => n + b.sum, 0);
+      return sum;
     case 'SampleCount':
       return count;
     case 'Average':
-      return count === 0 ? 0 : buckets.reduce((n, b) => n + b.sum, 0) / count;
+      return count === 0 ? 0 : sum / count;
     case 'Maximum':
       return Math.max(...buckets.map((b) => b.max));
     case 'Minimum':
