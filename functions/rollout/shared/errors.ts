@@ -1,17 +1,13 @@
 /**
  * Named errors: the contract between the rollout functions and the state machine. Step Functions
  * sees a thrown error's `name` as the error type (Retry/Catch `ErrorEquals`) and its message as the
- * cause, so names are stable and messages say what to do.
+ * cause, so names are stable and messages say what to do. (`RolledBack` and `RollbackFailed` are not
+ * thrown: the state machine's Fail states end an execution with them, after the rollback task.)
  */
 
 /** The model failed validation or the pre-traffic check; nothing was changed. Not retried. */
 export class ModelRejectedError extends Error {
   override name = 'ModelRejected';
-}
-
-/** A health gate breached and traffic went back to the previous version. Not retried. */
-export class RolledBackError extends Error {
-  override name = 'RolledBack';
 }
 
 /** The upload's rollout metadata (rollout, weight, interval, step) is invalid. Not retried. */
