@@ -134,25 +134,24 @@ export class MetricsStore {
 
 /** A CloudWatch statistic over the buckets of one period. */
 export function statistic(metric: MetricName, stat: string, buckets: Bucket[]): number {
-  const count = buckets.reduce((n, b) => n + b.count, 0);
-  if (metric === 'Invocations' || metric === 'Errors') {
-    const errors = buckets.reduce((n, b) => n + b.errors, 0);
-    const sum = metric === 'Invocations' ? count : errors;
-    switch (stat) {
-      case 'Sum':
-        return sum;
-      case 'SampleCount':
-        return count;
-      case 'Average':
-        return count === 0 ? 0 : sum / count;
-      case 'Maximum':
-        return metric === 'Invocations' || errors > 0 ? 1 : 0;
-      case 'Minimum':
-        return metric === 'Invocations' || errors === count ? 1 : 0;
-    }
-    throw new Error(`Unsupported statistic ${stat} for ${metric}`);
-  }
-  return sampleStatistic(stat, buckets, metric);
+  if (metric === 'Duration') return sampleStatistic(stat, buckets, metric);
+  // Invocations and Errors are published as one value per call: 1, or for Errors 0/1.
+  if (stat.startsWith('p')) throw new Error(`Unsupported statistic ${stat} for ${metric}`);
+  return sampleStatistic(
+    stat,
+    buckets.map((b) =>
+      metric === 'Invocations'
+        ? { count: b.count, sum: b.count, min: 1, max: 1, samples: [] }
+        : {
+            count: b.count,
+            sum: b.errors,
+            min: b.errors === b.count ? 1 : 0,
+            max: b.errors > 0 ? 1 : 0,
+            samples: [],
+          },
+    ),
+    metric,
+  );
 }
 
 /** Buckets of recorded values (Duration here; any EMF metric in app-metrics.ts). */
