@@ -19,11 +19,14 @@ export const executionContextSchema = z.object({
 });
 export type ExecutionContext = z.infer<typeof executionContextSchema>;
 
+/** An uploaded model object, as the S3 event names it. */
 export const modelRefSchema = z.object({
   bucket: z.string().min(1),
   key: z.string().min(1),
+  /** Size from the S3 event; informational (the object's ContentLength is what is judged). */
   size: z.number().int().nonnegative().optional(),
   etag: z.string().optional(),
+  /** Set on a versioned bucket: exactly this version is read and pinned. */
   versionId: z.string().optional(),
 });
 export type ModelRef = z.infer<typeof modelRefSchema>;

@@ -1,17 +1,11 @@
 import { z } from 'zod';
+import { modelRefSchema } from '../shared/state.js';
 
 /**
  * The validate task's input and output, the contract with the state machine
  * (statemachines/model-rollout.asl.json: InputPath `$.plan.validateInput`, ResultPath `$.validation`).
  */
-export const validateInputSchema = z.object({
-  bucket: z.string().min(1),
-  key: z.string().min(1),
-  /** Size from the S3 event; informational (the object's ContentLength is what is judged). */
-  size: z.number().int().nonnegative().optional(),
-  etag: z.string().optional(),
-  /** Set on a versioned bucket: validation reads exactly this version. */
-  versionId: z.string().optional(),
+export const validateInputSchema = modelRefSchema.extend({
   /** Names the report: reports/<executionName>.json. */
   executionName: z.string().regex(/^[^\s/\\]{1,80}$/, 'must be an execution name (1–80 characters, no "/")'),
 });
