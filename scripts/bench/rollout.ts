@@ -89,6 +89,15 @@ async function main() {
         await sleep(10);
       }
     };
+    const upload = (body: Uint8Array, metadata: Record<string, string>) =>
+      c.s3.send(
+        new PutObjectCommand({
+          Bucket: MODEL_BUCKET_NAME,
+          Key: 'car_fit_model.onnx',
+          Body: body,
+          Metadata: metadata,
+        }),
+      );
     const history = async (arn: string): Promise<HistoryEvent[]> =>
       (await c.sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000 }))).events ??
       [];
@@ -98,14 +107,7 @@ async function main() {
     for (let i = 0; i < REPEATS; i++) {
       const before = (await alias()).FunctionVersion;
       const t0 = Date.now();
-      await c.s3.send(
-        new PutObjectCommand({
-          Bucket: MODEL_BUCKET_NAME,
-          Key: 'car_fit_model.onnx',
-          Body: variant(i),
-          Metadata: { rollout: 'all-at-once' },
-        }),
-      );
+      await upload(variant(i), { rollout: 'all-at-once' });
       let a = await alias();
       while (
         a.FunctionVersion === before ||
@@ -135,14 +137,7 @@ async function main() {
     for (let i = 0; i < Math.min(REPEATS, 3); i++) {
       const before = (await alias()).FunctionVersion;
       const t0 = Date.now();
-      await c.s3.send(
-        new PutObjectCommand({
-          Bucket: MODEL_BUCKET_NAME,
-          Key: 'car_fit_model.onnx',
-          Body: variant(100 + i),
-          Metadata: { rollout: 'canary', weight: '0.5', interval: '1' },
-        }),
-      );
+      await upload(variant(100 + i), { rollout: 'canary', weight: '0.5', interval: '1' });
       const arn = await latestExecution(t0);
       let candidate: string | undefined;
       while (!candidate) {
