@@ -13,7 +13,7 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
-import { localClients } from '../local/clients.js';
+import { localClients } from '../../local-cloud/clients.js';
 
 /**
  * `npm run bench:local`: POST /recommend through the local API front (API event → Lambda alias →
@@ -90,7 +90,7 @@ async function sequential(url: string, durationS: number) {
  * halve what the server can do and measure the load generator instead.
  */
 async function startChild(dataDir: string) {
-  const script = fileURLToPath(new URL('../local/child.ts', import.meta.url));
+  const script = fileURLToPath(new URL('../../local-cloud/child.ts', import.meta.url));
   const opts = { dataDir, awsPort: 0, apiPort: 0, functions: ['recommend'], rollout: false };
   const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(opts)], {
     stdio: ['ignore', 'pipe', 'pipe'],

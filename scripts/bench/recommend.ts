@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { parseDataset } from '../../functions/shared/dataset.js';
 import { trainModel } from '../../functions/shared/model/trainer.js';
 import { sha256Hex } from '../../functions/shared/model-store.js';
-import { apiEvent, VALID_BODY } from '../../test/unit/recommend-fakes.js';
+import { apiEvent, VALID_BODY } from '../../test/support/recommend-fakes.js';
 import { bundleEntry, hostArch, REPO_ROOT } from '../bundle.js';
 
 /**

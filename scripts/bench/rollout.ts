@@ -23,9 +23,9 @@ import { METADATA_KEYS } from '../../functions/shared/contract.js';
 import { parseDataset } from '../../functions/shared/dataset.js';
 import { writeLinearModel } from '../../functions/shared/model/onnx-writer.js';
 import { trainModel } from '../../functions/shared/model/trainer.js';
+import { localClients } from '../../local-cloud/clients.js';
+import { startLocalCloud } from '../../local-cloud/cloud.js';
 import { ROLLOUT_STATE_MACHINE_NAME } from '../../statemachines/rollout-trigger.js';
-import { localClients } from '../local/clients.js';
-import { startLocalCloud } from '../local/cloud.js';
 
 /**
  * `npm run bench:rollout`: on a fresh local cloud (in-process), the time from an upload to alias

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
-import { startLocalCloud } from '../../scripts/local/cloud.js';
-import { AWS_CLI, awsCli, type LocalCloudFixture, startLocalCloudFixture } from '../helpers/local-cloud.js';
+import { startLocalCloud } from '../../local-cloud/cloud.js';
+import { AWS_CLI, awsCli, type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
 
 /** The whole system from `npm start`'s point of view: bootstrap, API front, Lambda via the AWS CLI. */
 let f: LocalCloudFixture;

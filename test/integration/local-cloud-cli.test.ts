@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { prebundle, REPO_ROOT } from '../helpers/local-cloud.js';
+import { prebundle, REPO_ROOT } from '../support/local-cloud.js';
 
 /** `hypermob local` as a person runs it: options from the environment, the banner, SIGTERM. */
 let dataDir: string;

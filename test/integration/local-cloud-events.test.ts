@@ -12,9 +12,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_BUCKET_NAME } from '../../functions/catalog.js';
-import { stateMachineArn } from '../../scripts/local/sfn/arns.js';
+import { stateMachineArn } from '../../local-cloud/sfn/arns.js';
 import { ROLLOUT_STATE_MACHINE_NAME } from '../../statemachines/rollout-trigger.js';
-import { awsCli, type LocalCloudFixture, startLocalCloudFixture } from '../helpers/local-cloud.js';
+import { awsCli, type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
 
 /**
  * The real wiring: the rollout state machine from statemachines/ and the rule from

@@ -15,8 +15,8 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checksumBase64 } from '../../scripts/local/s3/checksums.js';
-import { awsCli, type LocalCloudFixture, startLocalCloudFixture } from '../helpers/local-cloud.js';
+import { checksumBase64 } from '../../local-cloud/s3/checksums.js';
+import { awsCli, type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
 
 const BUCKET = 'local-s3-test';
 let f: LocalCloudFixture;

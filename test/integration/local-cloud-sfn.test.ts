@@ -13,9 +13,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_BUCKET_NAME } from '../../functions/catalog.js';
-import type { EventPattern } from '../../scripts/local/events/pattern.js';
+import type { EventPattern } from '../../local-cloud/events/pattern.js';
 import { rolloutEventPattern } from '../../statemachines/rollout-trigger.js';
-import { awsCli, type LocalCloudFixture, startLocalCloudFixture } from '../helpers/local-cloud.js';
+import { awsCli, type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
 
 /**
  * Step Functions on the local endpoint with a small machine of its own: a Lambda Task that can

@@ -22,8 +22,8 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLambdaService, type LambdaService } from '../../scripts/local/lambda/index.js';
-import { type EchoResult, writeEchoBundle } from '../../scripts/local/lambda/testing/echo-bundle.js';
+import { createLambdaService, type LambdaService } from '../../local-cloud/lambda/index.js';
+import { type EchoResult, writeEchoBundle } from '../support/lambda/echo-bundle.js';
 
 const run = promisify(execFile);
 // Debian's awscli package (AWS CLI v2); an older `aws` may shadow it on PATH.

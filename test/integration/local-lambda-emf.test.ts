@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLambdaService, type LambdaService } from '../../scripts/local/lambda/index.js';
-import { writeEchoBundle } from '../../scripts/local/lambda/testing/echo-bundle.js';
+import { createLambdaService, type LambdaService } from '../../local-cloud/lambda/index.js';
+import { writeEchoBundle } from '../support/lambda/echo-bundle.js';
 
 /**
  * What CloudWatch Logs does on AWS: EMF lines a function prints on stdout become custom metrics

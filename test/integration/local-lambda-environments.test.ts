@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLambdaService, type LambdaService } from '../../scripts/local/lambda/index.js';
-import { type EchoResult, writeEchoBundle } from '../../scripts/local/lambda/testing/echo-bundle.js';
+import { createLambdaService, type LambdaService } from '../../local-cloud/lambda/index.js';
+import { type EchoResult, writeEchoBundle } from '../support/lambda/echo-bundle.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

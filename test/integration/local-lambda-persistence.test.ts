@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLambdaService } from '../../scripts/local/lambda/index.js';
-import { StateStore } from '../../scripts/local/lambda/store.js';
+import { createLambdaService } from '../../local-cloud/lambda/index.js';
+import { StateStore } from '../../local-cloud/lambda/store.js';
 
-const CHURN = fileURLToPath(new URL('../../scripts/local/lambda/testing/churn.ts', import.meta.url));
+const CHURN = fileURLToPath(new URL('../support/lambda/churn.ts', import.meta.url));
 const TSX = createRequire(import.meta.url).resolve('tsx');
 
 /** Starts the churn process, waits until it writes state continuously, kills it after `ms`. */

@@ -10,8 +10,8 @@ import { TARGETS } from '../../functions/shared/contract.js';
 import { parseDataset } from '../../functions/shared/dataset.js';
 import { type TrainedModel, trainModel } from '../../functions/shared/model/trainer.js';
 import { cacheFilePath, sha256Hex } from '../../functions/shared/model-store.js';
-import { apiEvent, captureStdout, VALID_BODY } from '../unit/recommend-fakes.js';
-import { PROBE_ROW } from '../unit/recommend-models.js';
+import { apiEvent, captureStdout, VALID_BODY } from '../support/recommend-fakes.js';
+import { PROBE_ROW } from '../support/recommend-models.js';
 
 /**
  * The recommend function against a real S3 API (s3rver on loopback): upload a trained model, cold

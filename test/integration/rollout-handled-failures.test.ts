@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nanAtHeightModel } from '../fixtures/onnx-fixtures.js';
-import { type LocalCloudFixture, startLocalCloudFixture } from '../helpers/local-cloud.js';
+import { type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
+import { nanAtHeightModel } from '../support/onnx-fixtures.js';
 import {
   configureTraffic,
   lineage,
@@ -10,7 +10,7 @@ import {
   uploadAndFinish,
   variant,
   weights,
-} from './rollout-helpers.js';
+} from '../support/rollout-helpers.js';
 
 /**
  * A candidate whose failures Lambda never counts: its model passes validation and the pre-traffic

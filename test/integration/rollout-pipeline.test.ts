@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_BUCKET_NAME } from '../../functions/catalog.js';
-import { linearRegressorModel } from '../fixtures/onnx-fixtures.js';
-import { type LocalCloudFixture, startLocalCloudFixture } from '../helpers/local-cloud.js';
+import { type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
+import { linearRegressorModel } from '../support/onnx-fixtures.js';
 import {
   assertConsistent,
   command,
@@ -15,7 +15,7 @@ import {
   uploadAndFinish,
   variant,
   weights,
-} from './rollout-helpers.js';
+} from '../support/rollout-helpers.js';
 
 /**
  * The rollout pipeline end to end on the local cloud: S3 upload → EventBridge rule → the real

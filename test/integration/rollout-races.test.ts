@@ -3,7 +3,7 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
 import { probeEvent } from '../../functions/rollout/release/probes.js';
-import { type LocalCloudFixture, REPO_ROOT, startLocalCloudFixture } from '../helpers/local-cloud.js';
+import { type LocalCloudFixture, REPO_ROOT, startLocalCloudFixture } from '../support/local-cloud.js';
 import {
   configureTraffic,
   executionFor,
@@ -16,7 +16,7 @@ import {
   uploadAndFinish,
   variant,
   weights,
-} from './rollout-helpers.js';
+} from '../support/rollout-helpers.js';
 
 /** Concurrency on the local cloud: the newest upload wins; a published version never changes. */
 let f: LocalCloudFixture;

@@ -4,8 +4,8 @@ import { MODEL_BUCKET_NAME } from '../../functions/catalog.js';
 import { NOISE_FLOOR_RMSE } from '../../functions/rollout/validate/thresholds.js';
 import { TARGETS, type Target } from '../../functions/shared/contract.js';
 import { writeLinearModel } from '../../functions/shared/model/onnx-writer.js';
-import { BROKEN_MODELS, canonicalModel } from '../fixtures/onnx-fixtures.js';
-import { type LocalCloudFixture, startLocalCloudFixture } from '../helpers/local-cloud.js';
+import { type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
+import { BROKEN_MODELS, canonicalModel } from '../support/onnx-fixtures.js';
 import {
   executionFor,
   finished,
@@ -16,7 +16,7 @@ import {
   uploadAndFinish,
   variant,
   weights,
-} from './rollout-helpers.js';
+} from '../support/rollout-helpers.js';
 
 /**
  * Every rejection class end to end: the upload's execution FAILS with ModelRejected (or

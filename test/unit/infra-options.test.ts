@@ -2,8 +2,8 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
 import { MAX_BODY_BYTES } from '../../functions/shared/request.js';
-import { type Synthesized, synthesize } from '../../infra/test-support.js';
 import { rolloutEventPattern } from '../../statemachines/rollout-trigger.js';
+import { type Synthesized, synthesize } from '../support/synth.js';
 
 /**
  * Every optional setting switched on at once (one synthesis): another bucket name, an initial

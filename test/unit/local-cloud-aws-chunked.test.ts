@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeRequestBody, S3RequestError } from '../../scripts/local/s3/aws-chunked.js';
-import { checksumBase64, crc32c, crc64nvme } from '../../scripts/local/s3/checksums.js';
+import { decodeRequestBody, S3RequestError } from '../../local-cloud/s3/aws-chunked.js';
+import { checksumBase64, crc32c, crc64nvme } from '../../local-cloud/s3/checksums.js';
 
 const check = Buffer.from('123456789');
 

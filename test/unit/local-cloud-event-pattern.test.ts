@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matchesPattern } from '../../scripts/local/events/pattern.js';
-import { objectCreatedEvent } from '../../scripts/local/s3/object-created.js';
+import { matchesPattern } from '../../local-cloud/events/pattern.js';
+import { objectCreatedEvent } from '../../local-cloud/s3/object-created.js';
 import { PIPELINE_PREFIXES, rolloutEventPattern } from '../../statemachines/rollout-trigger.js';
 
 const event = (key: string, bucket = 'hypermob-models') =>

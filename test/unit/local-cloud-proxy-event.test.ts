@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromProxyResult, proxyEvent } from '../../scripts/local/api/proxy-event.js';
+import { fromProxyResult, proxyEvent } from '../../local-cloud/api/proxy-event.js';
 
 describe('proxyEvent', () => {
   it('builds the REST API proxy event CDK LambdaRestApi sends', () => {

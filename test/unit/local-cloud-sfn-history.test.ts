@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { appendEvents, fromEngineEvent, type HistoryEvent } from '../../scripts/local/sfn/history.js';
+import { appendEvents, fromEngineEvent, type HistoryEvent } from '../../local-cloud/sfn/history.js';
 import {
   lambdaTaskStates,
   scaledOverrides,
   TaskFailure,
   taskHandlers,
-} from '../../scripts/local/sfn/task-handlers.js';
+} from '../../local-cloud/sfn/task-handlers.js';
 
 const ROLE = 'arn:aws:iam::0:role/r';
 

@@ -7,9 +7,9 @@ import {
   runnableLatest,
   updateAlias,
   updateConfiguration,
-} from '../../scripts/local/lambda/control-plane.js';
-import { LambdaApiError } from '../../scripts/local/lambda/errors.js';
-import type { FunctionRecord } from '../../scripts/local/lambda/model.js';
+} from '../../local-cloud/lambda/control-plane.js';
+import { LambdaApiError } from '../../local-cloud/lambda/errors.js';
+import type { FunctionRecord } from '../../local-cloud/lambda/model.js';
 
 function errorOf(fn: () => unknown): LambdaApiError {
   try {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { AppMetricsStore } from '../../scripts/local/lambda/app-metrics.js';
-import { handleCloudWatch } from '../../scripts/local/lambda/cloudwatch-api.js';
-import { mayBeEmf, parseEmf } from '../../scripts/local/lambda/emf.js';
-import { parseInsights } from '../../scripts/local/lambda/insights.js';
-import { MetricsStore } from '../../scripts/local/lambda/metrics.js';
+import { handleCloudWatch } from '../../local-cloud/cloudwatch/api.js';
+import { AppMetricsStore } from '../../local-cloud/cloudwatch/app-metrics.js';
+import { mayBeEmf, parseEmf } from '../../local-cloud/cloudwatch/emf.js';
+import { parseInsights } from '../../local-cloud/cloudwatch/insights.js';
+import { MetricsStore } from '../../local-cloud/cloudwatch/metrics.js';
 
 const T0 = 1_700_000_000_000;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MetricsStore, percentile } from '../../scripts/local/lambda/metrics.js';
+import { MetricsStore, percentile } from '../../local-cloud/cloudwatch/metrics.js';
 
 const T0 = 1_700_000_000_000; // ms, on a minute boundary: 1_700_000_000 s = 28_333_333 min + 20 s
 

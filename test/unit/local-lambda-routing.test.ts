@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveQualifier, parseFunctionName } from '../../scripts/local/lambda/arn.js';
-import { LambdaApiError } from '../../scripts/local/lambda/errors.js';
-import { pickVersion, validateRouting } from '../../scripts/local/lambda/routing.js';
+import { effectiveQualifier, parseFunctionName } from '../../local-cloud/lambda/arn.js';
+import { LambdaApiError } from '../../local-cloud/lambda/errors.js';
+import { pickVersion, validateRouting } from '../../local-cloud/lambda/routing.js';
 
 function errorOf(fn: () => unknown): LambdaApiError {
   try {

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { canonicalModelBytes, nanAtHeightModel } from '../fixtures/onnx-fixtures.js';
+import { canonicalModelBytes, nanAtHeightModel } from '../support/onnx-fixtures.js';
 
 async function predict(bytes: Uint8Array, rows: number[][]): Promise<number[][]> {
   const session = await ort.InferenceSession.create(bytes);

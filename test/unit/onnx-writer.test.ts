@@ -21,7 +21,7 @@ import {
   truncatedModel,
   twoInputsModel,
   unsupportedOperatorModel,
-} from '../fixtures/onnx-fixtures.js';
+} from '../support/onnx-fixtures.js';
 
 const PEOPLE = [
   [150.2, 29.1, 22.8, 44.1, 37.9, 58.2],

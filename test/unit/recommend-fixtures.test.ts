@@ -9,7 +9,7 @@ import {
   permutedMetadataModel,
   truncatedModel,
   unsupportedOperatorModel,
-} from '../fixtures/onnx-fixtures.js';
+} from '../support/onnx-fixtures.js';
 
 /**
  * The trainer's own fixtures (real seat-fit models in other layouts) through the recommend

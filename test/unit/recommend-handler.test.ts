@@ -9,8 +9,8 @@ import { createLogger, createMetrics } from '../../functions/recommend/telemetry
 import { setClients } from '../../functions/shared/aws-clients.js';
 import { ACTUATOR_RANGES, TARGETS } from '../../functions/shared/contract.js';
 import { ModelUnavailableError, sha256Hex } from '../../functions/shared/model-store.js';
-import { apiEvent, captureStdout, FakeS3, freshTmp, VALID_BODY } from './recommend-fakes.js';
-import { expectedOutputs, linearModel, PROBE_ROW } from './recommend-models.js';
+import { apiEvent, captureStdout, FakeS3, freshTmp, VALID_BODY } from '../support/recommend-fakes.js';
+import { expectedOutputs, linearModel, PROBE_ROW } from '../support/recommend-models.js';
 
 const BUCKET = 'hypermob-models';
 const MODEL_A = linearModel();

@@ -14,7 +14,7 @@ import {
   type ModelSignature,
   readMetadataProps,
 } from '../../functions/shared/model-signature.js';
-import { at, expectedOutputs, linearModel, PROBE_ROW } from './recommend-models.js';
+import { at, expectedOutputs, linearModel, PROBE_ROW } from '../support/recommend-models.js';
 
 const f32 = (x: number) => Math.fround(x);
 

@@ -9,7 +9,7 @@ import {
   ModelUnavailableError,
   sha256Hex,
 } from '../../functions/shared/model-store.js';
-import { FakeS3, freshTmp } from './recommend-fakes.js';
+import { FakeS3, freshTmp } from '../support/recommend-fakes.js';
 
 const A = new TextEncoder().encode('model A bytes');
 const B = new TextEncoder().encode('model B bytes, different');

@@ -7,7 +7,7 @@ import {
   type ProblemCode,
   parseRecommendRequest,
 } from '../../functions/shared/request.js';
-import { VALID_BODY } from './recommend-fakes.js';
+import { VALID_BODY } from '../support/recommend-fakes.js';
 
 function problemOf(raw: string, isBase64 = false) {
   const decoded = decodeBody(raw, isBase64);

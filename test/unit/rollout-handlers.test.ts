@@ -10,7 +10,7 @@ import { stateMachineArnOf } from '../../functions/rollout/traffic/context.js';
 import { alignWindow } from '../../functions/rollout/traffic/metrics.js';
 import { planStep } from '../../functions/rollout/traffic/plan-step.js';
 import { setClients } from '../../functions/shared/aws-clients.js';
-import { FakeAws } from './rollout-fake-aws.js';
+import { FakeAws } from '../support/rollout-fake-aws.js';
 
 /** Handler steps with mocked clients (rollout-fake-aws.ts): the edges the ASL scenarios do not reach. */
 const BUCKET = 'hypermob-models';

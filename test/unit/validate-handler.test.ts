@@ -7,7 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ValidationReport } from '../../functions/rollout/validate/report.js';
 import { setClients } from '../../functions/shared/aws-clients.js';
-import { BROKEN_MODELS, canonicalModelBytes, permutedMetadataModel } from '../fixtures/onnx-fixtures.js';
+import { BROKEN_MODELS, canonicalModelBytes, permutedMetadataModel } from '../support/onnx-fixtures.js';
 
 /**
  * The validate handler with S3 and Lambda replaced by in-memory fakes: where it reads the candidate,

@@ -26,7 +26,7 @@ import {
   linearRegressorModel,
   permutedMetadataModel,
   TEMPLATE_PATH,
-} from '../fixtures/onnx-fixtures.js';
+} from '../support/onnx-fixtures.js';
 
 /**
  * The validation gate on real ONNX models: every rejection class the gate is responsible for fails

@@ -6,8 +6,9 @@
  * Step Functions. State lives in `<dataDir>/lambda/` (state.json, code/<sha256>/), environments'
  * /tmp in `<dataDir>/tmp/<function>/<version>/<env>/`.
  */
+
+export type { MetricsStore } from '../cloudwatch/metrics.js';
 export { LambdaApiError } from './errors.js';
-export type { MetricsStore } from './metrics.js';
 export {
   createLambdaService,
   type FunctionDefinition,

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mayBeEmf } from './emf.js';
+import { mayBeEmf } from '../cloudwatch/emf.js';
 
 /**
  * Execution environments like Lambda's: each is a Node 22 child process bound to one function

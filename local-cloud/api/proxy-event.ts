@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
  */
 export const API_STAGE = 'prod';
 /** The deployed API rejects larger bodies before they reach Lambda; one constant for both. */
-export { MAX_BODY_BYTES } from '../../../functions/shared/request.js';
+export { MAX_BODY_BYTES } from '../../functions/shared/request.js';
 
 export interface ProxyRequest {
   method: string;

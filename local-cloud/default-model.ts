@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-lambda';
 import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import { LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
-import { REPO_ROOT } from '../bundle.js';
+import { LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../functions/catalog.js';
+import { REPO_ROOT } from '../scripts/bundle.js';
 import type { LocalClients } from './clients.js';
 
 /**
@@ -37,8 +37,8 @@ export interface DefaultModelResult {
 
 async function trainDefaultModel(): Promise<Uint8Array> {
   const [{ trainModel }, { parseDataset }] = await Promise.all([
-    import('../../functions/shared/model/trainer.js'),
-    import('../../functions/shared/dataset.js'),
+    import('../functions/shared/model/trainer.js'),
+    import('../functions/shared/dataset.js'),
   ]);
   const templateBytes = await readFile(path.join(REPO_ROOT, TEMPLATE));
   return trainModel(parseDataset(JSON.parse(templateBytes.toString('utf8'))), {

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { FUNCTIONS, type FunctionKey } from '../../functions/catalog.js';
+import { LOCAL_CREDENTIALS, type LocalClients, localClients } from '../../local-cloud/clients.js';
+import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../local-cloud/cloud.js';
 import { bundleFunctions, hostArch } from '../../scripts/bundle.js';
-import { LOCAL_CREDENTIALS, type LocalClients, localClients } from '../../scripts/local/clients.js';
-import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../scripts/local/cloud.js';
 
 /**
  * The local cloud for integration tests: free ports, a temporary data directory, Wait states
@@ -193,12 +193,12 @@ export interface ChildCloud {
   kill(): Promise<void>;
 }
 
-/** The local cloud in a child process (scripts/local/child.ts), for crash tests. */
+/** The local cloud in a child process (local-cloud/child.ts), for crash tests. */
 export async function spawnLocalCloud(
   opts: Partial<LocalCloudOptions> & { dataDir: string },
 ): Promise<ChildCloud> {
   // Node itself with tsx as a loader (not the tsx CLI, which would sit between SIGKILL and the server).
-  const script = path.join(REPO_ROOT, 'scripts/local/child.ts');
+  const script = path.join(REPO_ROOT, 'local-cloud/child.ts');
   const args = ['--import', 'tsx', script, JSON.stringify({ awsPort: 0, apiPort: 0, ...opts })];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,

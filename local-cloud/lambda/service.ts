@@ -3,9 +3,11 @@ import { mkdir, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { AppMetricsStore } from './app-metrics.js';
+import { CLOUDWATCH_TARGET_PREFIX, handleCloudWatch } from '../cloudwatch/api.js';
+import { AppMetricsStore } from '../cloudwatch/app-metrics.js';
+import { parseEmf } from '../cloudwatch/emf.js';
+import { MetricsStore } from '../cloudwatch/metrics.js';
 import { effectiveQualifier, functionArn, parseFunctionName } from './arn.js';
-import { CLOUDWATCH_TARGET_PREFIX, handleCloudWatch } from './cloudwatch-api.js';
 import { snapshotBundle } from './code-store.js';
 import {
   type Clock,
@@ -20,10 +22,8 @@ import {
   updateAlias,
   validateConfig,
 } from './control-plane.js';
-import { parseEmf } from './emf.js';
 import { EnvironmentManager, type EnvironmentSpec } from './environments.js';
 import { LambdaApiError } from './errors.js';
-import { MetricsStore } from './metrics.js';
 import { type FunctionConfig, type FunctionRecord, LATEST, type LambdaState } from './model.js';
 import { handleLambdaRest, isLambdaPath } from './rest-api.js';
 import { pickVersion } from './routing.js';

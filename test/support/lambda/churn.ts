@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createLambdaService } from '../index.js';
+import { createLambdaService } from '../../../local-cloud/lambda/index.js';
 import { writeEchoBundle } from './echo-bundle.js';
 
 /**

@@ -9,8 +9,8 @@ import {
   LIVE_ALIAS,
   MODEL_BUCKET_NAME,
   RECOMMEND_FUNCTION_NAME,
-} from '../../functions/catalog.js';
-import { REPO_ROOT } from '../bundle.js';
+} from '../functions/catalog.js';
+import { REPO_ROOT } from '../scripts/bundle.js';
 import type { LocalClients } from './clients.js';
 import { baseEnvironment } from './function-env.js';
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { REPO_ROOT } from '../scripts/bundle.js';
-import { bundleForLambda, cdkJsonContext, createApp } from './app.js';
-import type { FunctionBundles, HypermobStack } from './hypermob-stack.js';
+import { bundleForLambda, cdkJsonContext, createApp } from '../../infra/app.js';
+import type { FunctionBundles, HypermobStack } from '../../infra/hypermob-stack.js';
+import { REPO_ROOT } from '../../scripts/bundle.js';
 
 /**
  * One synthesis of the real app (arm64 bundles, cdk.json's feature flags, cdk-nag) for the template

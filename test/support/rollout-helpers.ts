@@ -22,8 +22,8 @@ import type { LineageRecord } from '../../functions/rollout/shared/lineage.js';
 import { METADATA_KEYS } from '../../functions/shared/contract.js';
 import { writeLinearModel } from '../../functions/shared/model/onnx-writer.js';
 import { ROLLOUT_STATE_MACHINE_NAME } from '../../statemachines/rollout-trigger.js';
-import { canonicalModel } from '../fixtures/onnx-fixtures.js';
-import type { LocalCloudFixture } from '../helpers/local-cloud.js';
+import type { LocalCloudFixture } from './local-cloud.js';
+import { canonicalModel } from './onnx-fixtures.js';
 
 /** Shared steps of the rollout integration scenarios (test/integration/rollout-*.test.ts). */
 
