@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { FUNCTIONS, type FunctionKey } from '../functions/catalog.js';
 import { bundleFunctions, REPO_ROOT } from '../scripts/bundle.js';
+import { FUNCTIONS, type FunctionKey } from '../system/manifest.js';
 import { readConfig } from './config.js';
 import { type FunctionBundles, HypermobStack } from './hypermob-stack.js';
 

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { FUNCTIONS, type FunctionKey } from '../functions/catalog.js';
+import { FUNCTIONS, type FunctionKey } from '../system/manifest.js';
 import { acknowledge } from './nag.js';
 
 /**

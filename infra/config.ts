@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MODEL_BUCKET_NAME } from '../functions/catalog.js';
+import { MODEL_BUCKET_NAME } from '../system/manifest.js';
 
 /**
  * Everything a deployment may change, read from CDK context (`cdk.json` "context" or `-c key=value`).

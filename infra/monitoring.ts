@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../functions/catalog.js';
+import { LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../system/manifest.js';
 
 /**
  * Alarms an operator acts on and a topic that says how each rollout ended. The pipeline's own gates

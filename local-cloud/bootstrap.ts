@@ -3,14 +3,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GetAliasCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { REPO_ROOT } from '../scripts/bundle.js';
 import {
   FUNCTIONS,
   type FunctionKey,
   LIVE_ALIAS,
   MODEL_BUCKET_NAME,
   RECOMMEND_FUNCTION_NAME,
-} from '../functions/catalog.js';
-import { REPO_ROOT } from '../scripts/bundle.js';
+} from '../system/manifest.js';
 import type { LocalClients } from './clients.js';
 import { baseEnvironment } from './function-env.js';
 

@@ -1,4 +1,4 @@
-import { RECOMMEND_FUNCTION_NAME } from '../functions/catalog.js';
+import { RECOMMEND_FUNCTION_NAME } from '../system/manifest.js';
 import { type LocalCloudOptions, startLocalCloud } from './cloud.js';
 import { createLogSink } from './log-sink.js';
 

@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-lambda';
 import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import { LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../functions/catalog.js';
 import { REPO_ROOT } from '../scripts/bundle.js';
+import { LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../system/manifest.js';
 import type { LocalClients } from './clients.js';
 
 /**

@@ -3,7 +3,7 @@ import {
   LIVE_ALIAS,
   MODEL_BUCKET_NAME,
   RECOMMEND_FUNCTION_NAME,
-} from '../functions/catalog.js';
+} from '../system/manifest.js';
 
 /**
  * The environment each function gets at creation, besides what Lambda itself sets. The recommend

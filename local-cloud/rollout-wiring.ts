@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { MODEL_BUCKET_NAME } from '../functions/catalog.js';
 import { ROLLOUT_STATE_MACHINE_NAME, rolloutEventPattern } from '../statemachines/rollout-trigger.js';
 import { ROLLOUT_ASL_PATH, rolloutDefinition, rolloutSubstitutions } from '../statemachines/substitutions.js';
+import { MODEL_BUCKET_NAME } from '../system/manifest.js';
 import type { EventBus } from './events/bus.js';
 import type { EventPattern } from './events/pattern.js';
 import { stateMachineArn } from './sfn/arns.js';

@@ -5,7 +5,7 @@ import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, version as esbuildVersion, type Plugin } from 'esbuild';
-import { FUNCTIONS, type FunctionKey } from '../functions/catalog.js';
+import { FUNCTIONS, type FunctionKey } from '../system/manifest.js';
 
 /**
  * Bundles every function of functions/catalog.ts into `dist/functions/<function name>/`: one ESM file

@@ -1,4 +1,4 @@
-import { MODEL_BUCKET_NAME } from '../functions/catalog.js';
+import { MODEL_BUCKET_NAME } from '../system/manifest.js';
 
 /**
  * The one definition of what starts a rollout, used by the CDK rule (infra/) and the local cloud's

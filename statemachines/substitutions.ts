@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { FUNCTIONS, type FunctionKey } from '../functions/catalog.js';
+import { FUNCTIONS, type FunctionKey } from '../system/manifest.js';
 
 /**
  * The `${Placeholder}`s of statemachines/model-rollout.asl.json and how to fill them. CDK passes

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
+import { LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
 import type { Invoke } from '../sfn/task-handlers.js';
 import {
   badGateway,

@@ -12,8 +12,8 @@ import {
   PublishVersionCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
-import { RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
 import { localClients } from '../../local-cloud/clients.js';
+import { RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
 
 /**
  * `npm run bench:local`: POST /recommend through the local API front (API event → Lambda alias →

@@ -13,12 +13,6 @@ import {
   type HistoryEvent,
   ListExecutionsCommand,
 } from '@aws-sdk/client-sfn';
-import {
-  FUNCTIONS,
-  LIVE_ALIAS,
-  MODEL_BUCKET_NAME,
-  RECOMMEND_FUNCTION_NAME,
-} from '../../functions/catalog.js';
 import { METADATA_KEYS } from '../../functions/shared/contract.js';
 import { parseDataset } from '../../functions/shared/dataset.js';
 import { writeLinearModel } from '../../functions/shared/model/onnx-writer.js';
@@ -26,6 +20,7 @@ import { trainModel } from '../../functions/shared/model/trainer.js';
 import { localClients } from '../../local-cloud/clients.js';
 import { startLocalCloud } from '../../local-cloud/cloud.js';
 import { ROLLOUT_STATE_MACHINE_NAME } from '../../statemachines/rollout-trigger.js';
+import { FUNCTIONS, LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
 
 /**
  * `npm run bench:rollout`: on a fresh local cloud (in-process), the time from an upload to alias

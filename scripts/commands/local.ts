@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
 import { startLocalCloud } from '../../local-cloud/cloud.js';
 import { createLogSink } from '../../local-cloud/log-sink.js';
 import { ROLLOUT_STATE_MACHINE_NAME } from '../../statemachines/rollout-trigger.js';
+import { LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
 
 /**
  * `hypermob local` (= `npm start`): the whole system on this machine. Options fall back to

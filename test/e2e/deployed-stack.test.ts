@@ -2,10 +2,10 @@ import { GetAliasCommand, GetFunctionConfigurationCommand, InvokeCommand } from 
 import { GetBucketEncryptionCommand, GetBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
 import { lambda, s3, sfn } from '../../functions/shared/aws-clients.js';
 import { MAX_BODY_BYTES } from '../../functions/shared/request.js';
 import { ROLLOUT_STATE_MACHINE_NAME } from '../../statemachines/rollout-trigger.js';
+import { LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
 
 /**
  * Opt-in checks against a deployed stack (docs/deploy.md, "End-to-end tests"). They run only when

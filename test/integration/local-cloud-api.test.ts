@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
 import { startLocalCloud } from '../../local-cloud/cloud.js';
+import { LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
 import { AWS_CLI, awsCli, type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
 
 /** The whole system from `npm start`'s point of view: bootstrap, API front, Lambda via the AWS CLI. */

@@ -11,9 +11,9 @@ import {
   ListExecutionsCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_BUCKET_NAME } from '../../functions/catalog.js';
 import { stateMachineArn } from '../../local-cloud/sfn/arns.js';
 import { ROLLOUT_STATE_MACHINE_NAME } from '../../statemachines/rollout-trigger.js';
+import { MODEL_BUCKET_NAME } from '../../system/manifest.js';
 import { awsCli, type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
 
 /**

@@ -23,8 +23,8 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
 import { LOCAL_CREDENTIALS } from '../../local-cloud/clients.js';
+import { LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
 import { type LocalCloudFixture, spawnLocalCloud, startLocalCloudFixture } from '../support/local-cloud.js';
 
 /** Nothing is lost across a restart, and a kill -9 in the middle of writes leaves no torn state. */

@@ -12,9 +12,9 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_BUCKET_NAME } from '../../functions/catalog.js';
 import type { EventPattern } from '../../local-cloud/events/pattern.js';
 import { rolloutEventPattern } from '../../statemachines/rollout-trigger.js';
+import { MODEL_BUCKET_NAME } from '../../system/manifest.js';
 import { awsCli, type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
 
 /**

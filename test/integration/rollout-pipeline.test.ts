@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_BUCKET_NAME } from '../../functions/catalog.js';
+import { MODEL_BUCKET_NAME } from '../../system/manifest.js';
 import { type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
 import { linearRegressorModel } from '../support/onnx-fixtures.js';
 import {

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
 import { probeEvent } from '../../functions/rollout/release/probes.js';
+import { RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
 import { type LocalCloudFixture, REPO_ROOT, startLocalCloudFixture } from '../support/local-cloud.js';
 import {
   configureTraffic,

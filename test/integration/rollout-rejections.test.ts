@@ -1,9 +1,9 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_BUCKET_NAME } from '../../functions/catalog.js';
 import { NOISE_FLOOR_RMSE } from '../../functions/rollout/validate/thresholds.js';
 import { TARGETS, type Target } from '../../functions/shared/contract.js';
 import { writeLinearModel } from '../../functions/shared/model/onnx-writer.js';
+import { MODEL_BUCKET_NAME } from '../../system/manifest.js';
 import { type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
 import { BROKEN_MODELS, canonicalModel } from '../support/onnx-fixtures.js';
 import {

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { FUNCTIONS, type FunctionKey } from '../../functions/catalog.js';
 import { LOCAL_CREDENTIALS, type LocalClients, localClients } from '../../local-cloud/clients.js';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../local-cloud/cloud.js';
 import { bundleFunctions, hostArch } from '../../scripts/bundle.js';
+import { FUNCTIONS, type FunctionKey } from '../../system/manifest.js';
 
 /**
  * The local cloud for integration tests: free ports, a temporary data directory, Wait states

@@ -12,16 +12,11 @@ import {
   ListExecutionsCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import {
-  FUNCTIONS,
-  LIVE_ALIAS,
-  MODEL_BUCKET_NAME,
-  RECOMMEND_FUNCTION_NAME,
-} from '../../functions/catalog.js';
 import type { LineageRecord } from '../../functions/rollout/shared/lineage.js';
 import { METADATA_KEYS } from '../../functions/shared/contract.js';
 import { writeLinearModel } from '../../functions/shared/model/onnx-writer.js';
 import { ROLLOUT_STATE_MACHINE_NAME } from '../../statemachines/rollout-trigger.js';
+import { FUNCTIONS, LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
 import type { LocalCloudFixture } from './local-cloud.js';
 import { canonicalModel } from './onnx-fixtures.js';
 

@@ -1,8 +1,8 @@
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '../../functions/catalog.js';
 import { type Arch, bundleFunctions, REPO_ROOT } from '../../scripts/bundle.js';
+import { FUNCTIONS } from '../../system/manifest.js';
 
 /**
  * What `cdk deploy` uploads for hypermob-recommend: the arm64 bundle (same builder as the local

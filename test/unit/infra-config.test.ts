@@ -2,7 +2,6 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
-import { MODEL_BUCKET_NAME } from '../../functions/catalog.js';
 import { loadConfig as loadRecommendConfig } from '../../functions/recommend/config.js';
 import { parseReleaseConfig, releaseEnvSchema } from '../../functions/rollout/release/config.js';
 import { parseTrafficConfig, trafficEnvSchema } from '../../functions/rollout/traffic/config.js';
@@ -14,6 +13,7 @@ import { InvalidContextError, readConfig } from '../../infra/config.js';
 import { allow, nagResourceText } from '../../infra/nag.js';
 import { initialModelEnvironment, NO_MODEL_KEY } from '../../infra/recommend-service.js';
 import { rolloutEnvironments } from '../../infra/rollout.js';
+import { MODEL_BUCKET_NAME } from '../../system/manifest.js';
 
 /** Context as the CLI hands it over: `-c key=value` values are strings. */
 const context = (values: Record<string, unknown>) => (key: string) => values[key];

@@ -1,8 +1,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
 import { MAX_BODY_BYTES } from '../../functions/shared/request.js';
 import { rolloutEventPattern } from '../../statemachines/rollout-trigger.js';
+import { LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
 import { type Synthesized, synthesize } from '../support/synth.js';
 
 /**

@@ -3,10 +3,10 @@ import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, type FunctionKey, LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../functions/catalog.js';
 import { NO_MODEL_KEY, NO_MODEL_SHA256 } from '../../infra/recommend-service.js';
 import { ROLLOUT_STATE_MACHINE_NAME, rolloutEventPattern } from '../../statemachines/rollout-trigger.js';
 import { ROLLOUT_ASL_PATH, ROLLOUT_PLACEHOLDERS, substitute } from '../../statemachines/substitutions.js';
+import { FUNCTIONS, type FunctionKey, LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
 import { type Synthesized, synthesize } from '../support/synth.js';
 
 /** The default deployment (no context), synthesized once with the real arm64 bundles and cdk-nag. */

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '../../functions/catalog.js';
 import { PIPELINE_PREFIXES } from '../../statemachines/rollout-trigger.js';
 import {
   ROLLOUT_ASL_PATH,
@@ -10,6 +9,7 @@ import {
   rolloutSubstitutions,
   substitute,
 } from '../../statemachines/substitutions.js';
+import { FUNCTIONS } from '../../system/manifest.js';
 
 const require = createRequire(import.meta.url);
 const validate = require('asl-validator') as (definition: unknown) => {

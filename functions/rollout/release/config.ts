@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../catalog.js';
+import { LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../../system/manifest.js';
 
 /** The release function's configuration (docs/rollout.md, "Configuration"), read once. */
 export const releaseEnvSchema = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../../catalog.js';
+import { LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../../../system/manifest.js';
 import { strategySchema } from '../shared/state.js';
 import type { GateThresholds } from './gate.js';
 import type { RolloutDefaults } from './metadata.js';
