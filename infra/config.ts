@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { MODEL_BUCKET_NAME } from '../system/manifest.js';
+import { contextKeyOf, SETTINGS, type SettingName, type SettingValues } from '../system/settings.js';
 
 /**
- * Everything a deployment may change, read from CDK context (`cdk.json` "context" or `-c key=value`).
- * Values given on the command line arrive as strings, so numbers and booleans are coerced. Each
+ * Everything a deployment may change, read from CDK context (`cdk.json` "context" or `-c key=value`):
+ * the stack's own options below, and every function setting of system/settings.ts under its context
+ * key. Values given on the command line arrive as strings, so numbers and booleans are coerced. Each
  * default is documented in docs/deploy.md; change it there too.
  */
 
@@ -14,6 +16,9 @@ const bool = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /** Comma-separated on the command line, a JSON array in cdk.json. */
+/** The retention periods CloudWatch Logs offers that we allow (a stack option, not a free number). */
+const LOG_RETENTION_DAYS = [7, 14, 30, 90, 365] as const;
+
 const list = z.preprocess(
   (v) =>
     typeof v === 'string'
@@ -24,8 +29,6 @@ const list = z.preprocess(
       : v,
   z.array(z.string().min(1)),
 );
-
-export const ROLLOUT_STRATEGIES = ['all-at-once', 'canary', 'linear', 'ab'] as const;
 
 export const contextSchema = z.object({
   stackName: fromCli(
@@ -80,11 +83,6 @@ export const contextSchema = z.object({
   /** Attach a regional WAF web ACL that blocks bodies over 16 KB and rate-limits per IP (~$6/month). */
   wafEnabled: fromCli(bool.default(false)),
   wafRateLimitPer5Min: fromCli(int(100, 2_000_000_000).default(2000)),
-  /** Defaults for uploads without `rollout` metadata (issue 4: canary 10 % for 5 minutes on AWS). */
-  rolloutStrategy: fromCli(z.enum(ROLLOUT_STRATEGIES).default('canary')),
-  rolloutWeight: fromCli(z.coerce.number().gt(0).lt(1).default(0.1)),
-  rolloutIntervalSeconds: fromCli(int(0, 86_400).default(300)),
-  rolloutStep: fromCli(z.coerce.number().gt(0).lt(1).default(0.1)),
   /** Alarm thresholds. */
   latencyP99ThresholdMs: fromCli(z.coerce.number().positive().default(1000)),
   versionErrorsThreshold: fromCli(int(1, 1_000_000).default(5)),
@@ -93,14 +91,28 @@ export const contextSchema = z.object({
   logRetentionDays: fromCli(
     z.coerce
       .number()
-      .pipe(z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(365)]))
+      .pipe(
+        z.union(
+          LOG_RETENTION_DAYS.map((d) => z.literal(d)),
+          { error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` },
+        ),
+      )
       .default(30),
   ),
 });
 
-export type HypermobConfig = z.infer<typeof contextSchema>;
+/** Every function setting as a context key (rolloutStrategy, gateMinSamples, maxRegression, …). */
+const settingNames = Object.keys(SETTINGS) as SettingName[];
+const settingsShape = Object.fromEntries(
+  settingNames.map((name) => {
+    const s = SETTINGS[name];
+    return [contextKeyOf(name), fromCli((s.schema as z.ZodType).default(s.aws as never))];
+  }),
+);
 
-export const CONTEXT_KEYS = Object.keys(contextSchema.shape) as (keyof HypermobConfig)[];
+export type HypermobConfig = z.infer<typeof contextSchema> & { settings: SettingValues };
+
+export const CONTEXT_KEYS = [...Object.keys(contextSchema.shape), ...Object.keys(settingsShape)];
 
 export class InvalidContextError extends Error {
   override name = 'InvalidContext';
@@ -109,12 +121,17 @@ export class InvalidContextError extends Error {
 /** `lookup` is `(key) => app.node.tryGetContext(key)`; a pure function so tests need no App. */
 export function readConfig(lookup: (key: string) => unknown): HypermobConfig {
   const raw = Object.fromEntries(CONTEXT_KEYS.map((k) => [k, lookup(k)]));
-  const parsed = contextSchema.safeParse(raw);
+  const parsed = contextSchema.extend(settingsShape).safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.')}: ${i.message} (given ${JSON.stringify(raw[String(i.path[0])])})`)
+      .join('; ');
     throw new InvalidContextError(`invalid CDK context: ${problems}`);
   }
-  const c = parsed.data;
+  const data = parsed.data as Record<string, unknown>;
+  const settings = Object.fromEntries(settingNames.map((n) => [n, data[contextKeyOf(n)]])) as SettingValues;
+  const base = Object.fromEntries(Object.keys(contextSchema.shape).map((k) => [k, data[k]]));
+  const c = { ...(base as z.infer<typeof contextSchema>), settings };
   if (c.initialModelKey !== '' && !c.initialModelSha256)
     throw new InvalidContextError('invalid CDK context: initialModelKey needs initialModelSha256');
   if (c.throttleBurstLimit < c.throttleRateLimit)

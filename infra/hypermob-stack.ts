@@ -31,6 +31,7 @@ export class HypermobStack extends Stack {
     super(scope, id, props);
     const c = props.config;
     const logRetention = c.logRetentionDays as logs.RetentionDays;
+    const deployment = { bucketName: c.modelBucketName, settings: c.settings };
 
     this.models = new ModelBucket(this, 'Models', {
       bucketName: c.modelBucketName,
@@ -41,6 +42,7 @@ export class HypermobStack extends Stack {
       bundleDir: props.bundles.recommend,
       bucket: this.models.bucket,
       bucketName: c.modelBucketName,
+      deployment,
       initialModel: {
         key: c.initialModelKey,
         ...(c.initialModelSha256 ? { sha256: c.initialModelSha256 } : {}),
@@ -60,7 +62,7 @@ export class HypermobStack extends Stack {
       bucketName: c.modelBucketName,
       initialModelKey: c.initialModelKey,
       recommend: this.service.fn,
-      defaults: c,
+      deployment,
       logRetention,
     });
     this.monitoring = new Monitoring(this, 'Monitoring', {

@@ -7,6 +7,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { MAX_BODY_BYTES } from '../functions/shared/request.js';
+import { type Deployment, functionEnvironment } from '../system/environment.js';
 import { LIVE_ALIAS } from '../system/manifest.js';
 import { BundledFunction } from './bundled-function.js';
 import { modelReadPatterns, objectArns } from './model-keys.js';
@@ -47,6 +48,7 @@ export interface RecommendServiceProps {
   bundleDir: string;
   bucket: s3.IBucket;
   bucketName: string;
+  deployment: Deployment;
   initialModel: InitialModel;
   provisionedConcurrency: number;
   throttleRateLimit: number;
@@ -68,7 +70,10 @@ export class RecommendService extends Construct {
     const bundled = new BundledFunction(this, 'Recommend', {
       key: 'recommend',
       bundleDir: props.bundleDir,
-      environment: initialModelEnvironment(props.bucketName, props.initialModel),
+      environment: {
+        ...functionEnvironment('recommend', props.deployment),
+        ...initialModelEnvironment(props.bucketName, props.initialModel),
+      },
       logRetention: props.logRetention,
     });
     this.fn = bundled.function;

@@ -7,13 +7,20 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { VALIDATE_ENV_DEFAULTS } from '../functions/rollout/validate/config.js';
 import { ROLLOUT_STATE_MACHINE_NAME, rolloutEventPattern } from '../statemachines/rollout-trigger.js';
 import { ROLLOUT_ASL_PATH, rolloutSubstitutions } from '../statemachines/substitutions.js';
+import { type Deployment, functionEnvironment } from '../system/environment.js';
 import { LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../system/manifest.js';
 import { BundledFunction } from './bundled-function.js';
-import type { HypermobConfig } from './config.js';
-import { LINEAGE, modelReadPatterns, objectArns, PINNED_MODELS, UPLOADED_MODELS } from './model-keys.js';
+import {
+  GOLDEN_DATA,
+  LINEAGE,
+  modelReadPatterns,
+  objectArns,
+  PINNED_MODELS,
+  REPORTS,
+  UPLOADED_MODELS,
+} from './model-keys.js';
 import { acknowledge, allow } from './nag.js';
 
 /**
@@ -21,11 +28,6 @@ import { acknowledge, allow } from './nag.js';
  * local cloud runs, with the same placeholders filled), the three functions it calls, and the
  * EventBridge rule built from the pattern the local cloud's bridge matches.
  */
-export type RolloutDefaults = Pick<
-  HypermobConfig,
-  'rolloutStrategy' | 'rolloutWeight' | 'rolloutIntervalSeconds' | 'rolloutStep'
->;
-
 export interface RolloutProps {
   bundleDirs: { validate: string; release: string; traffic: string };
   bucket: s3.IBucket;
@@ -35,29 +37,9 @@ export interface RolloutProps {
   initialModelKey: string;
   /** The recommend function and its alias, which release and traffic may change and nothing else. */
   recommend: lambda.IFunction;
-  defaults: RolloutDefaults;
+  /** The deployment's settings, which become the functions' environments (system/environment.ts). */
+  deployment: Deployment;
   logRetention: logs.RetentionDays;
-}
-
-/**
- * Environment of each rollout function, by the names its config.ts reads (zod over process.env).
- * Validation thresholds are written out with their defaults so the template shows what judges a
- * model, and an operator can tune one in the console without a deploy.
- */
-export function rolloutEnvironments(bucketName: string, d: RolloutDefaults) {
-  const target = { RECOMMEND_FUNCTION_NAME, LIVE_ALIAS };
-  return {
-    validate: { ...VALIDATE_ENV_DEFAULTS, ...target, MODEL_BUCKET: bucketName },
-    release: { ...target },
-    traffic: {
-      ...target,
-      MODEL_BUCKET: bucketName,
-      DEFAULT_ROLLOUT: d.rolloutStrategy,
-      DEFAULT_WEIGHT: String(d.rolloutWeight),
-      DEFAULT_INTERVAL_SECONDS: String(d.rolloutIntervalSeconds),
-      DEFAULT_STEP: String(d.rolloutStep),
-    },
-  };
 }
 
 export class Rollout extends Construct {
@@ -70,7 +52,11 @@ export class Rollout extends Construct {
   constructor(scope: Construct, id: string, props: RolloutProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const env = rolloutEnvironments(props.bucketName, props.defaults);
+    const env = {
+      validate: functionEnvironment('validate', props.deployment),
+      release: functionEnvironment('release', props.deployment),
+      traffic: functionEnvironment('traffic', props.deployment),
+    };
     const common = { logRetention: props.logRetention };
     this.validate = new BundledFunction(this, 'Validate', {
       key: 'validate',
@@ -109,8 +95,8 @@ export class Rollout extends Construct {
     const aliasArn = `${recommendArn}:${LIVE_ALIAS}`;
     const versionArns = `${recommendArn}:*`;
     const bucket = props.bucket;
-    const goldenObjects = `${env.validate.GOLDEN_PREFIX}*`;
-    const reportObjects = `${env.validate.REPORTS_PREFIX}*`;
+    const goldenObjects = GOLDEN_DATA;
+    const reportObjects = REPORTS;
 
     // Each statement matches an SDK call of the function's code (functions/rollout/**); docs/deploy.md
     // lists them. GetFunctionConfiguration with a Qualifier (a version number) is authorized on the

@@ -1,4 +1,9 @@
-import { MODEL_BUCKET_NAME } from '../system/manifest.js';
+import {
+  MODEL_BUCKET_NAME,
+  PIPELINE_PREFIXES,
+  ROLLOUT_STATE_MACHINE_NAME,
+  UPLOAD_SUFFIX,
+} from '../system/manifest.js';
 
 /**
  * The one definition of what starts a rollout, used by the CDK rule (infra/) and the local cloud's
@@ -6,10 +11,7 @@ import { MODEL_BUCKET_NAME } from '../system/manifest.js';
  * `*.onnx` and the state machine's first Choice ignores keys under the pipeline's own prefixes; the
  * pipeline also never writes a key ending in `.onnx` (pinned copies are `pinned/<sha256>.model`).
  */
-export const ROLLOUT_STATE_MACHINE_NAME = 'hypermob-model-rollout';
-
-/** Prefixes the pipeline writes to or reads from; uploads under them never start a rollout. */
-export const PIPELINE_PREFIXES = ['pinned/', 'reports/', 'rollouts/', 'golden/'] as const;
+export { PIPELINE_PREFIXES, ROLLOUT_STATE_MACHINE_NAME };
 
 export function rolloutEventPattern(bucketName: string = MODEL_BUCKET_NAME) {
   return {
@@ -17,7 +19,7 @@ export function rolloutEventPattern(bucketName: string = MODEL_BUCKET_NAME) {
     'detail-type': ['Object Created'],
     detail: {
       bucket: { name: [bucketName] },
-      object: { key: [{ suffix: '.onnx' }] },
+      object: { key: [{ suffix: UPLOAD_SUFFIX }] },
     },
   };
 }

@@ -1,6 +1,57 @@
 /**
- * Every Lambda function of the system, in one list read by the bundler (scripts/bundle.ts), the CDK
- * app (infra/) and the local cloud. Names are the deployed function names on AWS and locally.
+ * The system manifest: every name, prefix and function of the system, stated once and read by every
+ * runtime — the functions themselves, the bundler (scripts/bundle.ts), the CDK app (infra/) and the
+ * local cloud (local-cloud/). What a deployment may tune lives beside it in system/settings.ts, and
+ * the environment each function gets is built from both in system/environment.ts.
+ *
+ * Plain constants only: the recommend function imports this on its cold path.
+ */
+
+/** The product's service name (Powertools' service, the logs' `service` field). */
+export const SERVICE_NAME = 'hypermob';
+
+export const RECOMMEND_FUNCTION_NAME = 'hypermob-recommend';
+export const LIVE_ALIAS = 'live';
+/**
+ * The model bucket's name in the local cloud, and on AWS unless a deployment names its own (bucket
+ * names are global: docs/deploy.md).
+ */
+export const MODEL_BUCKET_NAME = 'hypermob-models';
+export const ROLLOUT_STATE_MACHINE_NAME = 'hypermob-model-rollout';
+
+/**
+ * The model bucket's layout. Uploads are any key ending in UPLOAD_SUFFIX outside the pipeline's own
+ * prefixes; the pipeline never writes a key ending in it, so its own writes start no rollout.
+ */
+export const UPLOAD_SUFFIX = '.onnx';
+export const BUCKET_PREFIXES = {
+  /** Immutable copies of released models, `pinned/<sha256>.model`. */
+  pinned: 'pinned/',
+  /** The golden data validation judges models with: golden_set.json, seatpos.csv. */
+  golden: 'golden/',
+  /** One validation report per execution, `reports/<execution>.json`. */
+  reports: 'reports/',
+  /** One lineage record per execution, `rollouts/<execution>.json`. */
+  rollouts: 'rollouts/',
+} as const;
+/** Prefixes the pipeline writes to or reads from; uploads under them never start a rollout. */
+export const PIPELINE_PREFIXES = Object.values(BUCKET_PREFIXES);
+export const GOLDEN_FILES = { goldenSet: 'golden_set.json', seatpos: 'seatpos.csv' } as const;
+
+/**
+ * The recommend function's own metrics (EMF). Every document carries exactly the dimension set
+ * [service, FunctionVersion, ModelSha256]; the gates read them by FunctionVersion, and Lambda's own
+ * metrics by ExecutedVersion.
+ */
+export const METRICS = {
+  namespace: 'Hypermob',
+  dimensions: { functionVersion: 'FunctionVersion', modelSha256: 'ModelSha256' },
+  lambdaNamespace: 'AWS/Lambda',
+  executedVersion: 'ExecutedVersion',
+} as const;
+
+/**
+ * Every Lambda function of the system. Names are the deployed function names on AWS and locally.
  */
 export interface FunctionSpec {
   /** Deployed function name. */
@@ -12,10 +63,6 @@ export interface FunctionSpec {
   memoryMb: number;
   timeoutSeconds: number;
 }
-
-export const RECOMMEND_FUNCTION_NAME = 'hypermob-recommend';
-export const LIVE_ALIAS = 'live';
-export const MODEL_BUCKET_NAME = 'hypermob-models';
 
 export const FUNCTIONS = {
   recommend: {

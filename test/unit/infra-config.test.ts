@@ -3,17 +3,18 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { loadConfig as loadRecommendConfig } from '../../functions/recommend/config.js';
-import { parseReleaseConfig, releaseEnvSchema } from '../../functions/rollout/release/config.js';
-import { parseTrafficConfig, trafficEnvSchema } from '../../functions/rollout/traffic/config.js';
+import { parseReleaseConfig, releaseWiringSchema } from '../../functions/rollout/release/config.js';
+import { parseTrafficConfig, trafficWiringSchema } from '../../functions/rollout/traffic/config.js';
 import {
   loadConfig as loadValidateConfig,
-  configSchema as validateSchema,
+  wiringSchema as validateWiringSchema,
 } from '../../functions/rollout/validate/config.js';
 import { InvalidContextError, readConfig } from '../../infra/config.js';
 import { allow, nagResourceText } from '../../infra/nag.js';
 import { initialModelEnvironment, NO_MODEL_KEY } from '../../infra/recommend-service.js';
-import { rolloutEnvironments } from '../../infra/rollout.js';
+import { functionEnvironment } from '../../system/environment.js';
 import { MODEL_BUCKET_NAME } from '../../system/manifest.js';
+import { settingsOf } from '../../system/settings.js';
 
 /** Context as the CLI hands it over: `-c key=value` values are strings. */
 const context = (values: Record<string, unknown>) => (key: string) => values[key];
@@ -32,11 +33,16 @@ describe('readConfig (CDK context)', () => {
       throttleBurstLimit: 100,
       corsAllowOrigins: [],
       wafEnabled: false,
-      rolloutStrategy: 'canary',
-      rolloutWeight: 0.1,
-      rolloutIntervalSeconds: 300,
       latencyP99ThresholdMs: 1000,
       logRetentionDays: 30,
+    });
+    expect(c.settings).toMatchObject({
+      DEFAULT_ROLLOUT: 'canary',
+      DEFAULT_WEIGHT: 0.1,
+      DEFAULT_INTERVAL_SECONDS: 300,
+      GATE_MIN_SAMPLES: 20,
+      GATE_PERIOD_SECONDS: 60,
+      MAX_REGRESSION: 0.05,
     });
     expect(c.alertEmail).toBeUndefined();
     expect(c.region).toBeUndefined();
@@ -59,11 +65,11 @@ describe('readConfig (CDK context)', () => {
       provisionedConcurrency: 2,
       wafEnabled: true,
       corsAllowOrigins: ['https://a.example', 'https://b.example'],
-      rolloutWeight: 0.25,
       alertEmail: 'ops@example.com',
       logRetentionDays: 90,
       throttleRateLimit: 50,
     });
+    expect(c.settings.DEFAULT_WEIGHT).toBe(0.25);
   });
 
   it.each([
@@ -73,7 +79,9 @@ describe('readConfig (CDK context)', () => {
     [{ rolloutStrategy: 'blue-green' }, 'rolloutStrategy'],
     [{ modelBucketName: 'Not_A_Bucket' }, 'modelBucketName'],
     [{ wafEnabled: 'yes' }, 'wafEnabled'],
-    [{ logRetentionDays: '31' }, 'logRetentionDays'],
+    [{ logRetentionDays: '31' }, 'logRetentionDays: must be one of 7, 14, 30, 90, 365 (given "31")'],
+    [{ gateMinSamples: 'many' }, 'gateMinSamples'],
+    [{ maxRegression: '2' }, 'maxRegression'],
     [{ initialModelKey: 'car_fit_model.onnx' }, 'initialModelSha256'],
     [{ throttleRateLimit: '500', throttleBurstLimit: '100' }, 'throttleBurstLimit'],
   ])('rejects %j naming %s', (values, name) => {
@@ -83,13 +91,32 @@ describe('readConfig (CDK context)', () => {
 });
 
 describe('function environments match what each config.ts reads', () => {
-  const defaults = readConfig(context({}));
-  const envs = rolloutEnvironments('models-x', defaults);
+  const deployment = { bucketName: 'models-x', settings: readConfig(context({})).settings };
+  const envs = {
+    validate: functionEnvironment('validate', deployment),
+    release: functionEnvironment('release', deployment),
+    traffic: functionEnvironment('traffic', deployment),
+  };
 
-  it('sets only variables the function declares', () => {
-    expect(Object.keys(envs.validate).filter((k) => !(k in validateSchema.shape))).toEqual([]);
-    expect(Object.keys(envs.release).filter((k) => !(k in releaseEnvSchema.shape))).toEqual([]);
-    expect(Object.keys(envs.traffic).filter((k) => !(k in trafficEnvSchema.shape))).toEqual([]);
+  it('sets only variables the function reads: its wiring, its settings and Powertools’', () => {
+    const reads = (wiring: object, fn: 'validate' | 'release' | 'traffic') => (k: string) =>
+      k in wiring || settingsOf(fn).includes(k as never) || k.startsWith('POWERTOOLS_');
+    expect(
+      Object.keys(envs.validate).filter((k) => !reads(validateWiringSchema.shape, 'validate')(k)),
+    ).toEqual([]);
+    expect(Object.keys(envs.release).filter((k) => !reads(releaseWiringSchema.shape, 'release')(k))).toEqual(
+      [],
+    );
+    expect(Object.keys(envs.traffic).filter((k) => !reads(trafficWiringSchema.shape, 'traffic')(k))).toEqual(
+      [],
+    );
+  });
+
+  it('a setting given as CDK context reaches its function', () => {
+    const tuned = readConfig(context({ gateMinSamples: '50', rolloutStrategy: 'linear' })).settings;
+    const traffic = parseTrafficConfig(functionEnvironment('traffic', { bucketName: 'b', settings: tuned }));
+    expect(traffic.gate.minSamples).toBe(50);
+    expect(traffic.defaults.rollout).toBe('linear');
   });
 
   it('traffic gets the AWS rollout defaults: canary 10 % for 300 s', () => {

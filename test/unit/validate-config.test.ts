@@ -1,10 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  loadConfig,
-  thresholdsFrom,
-  VALIDATE_ENV_DEFAULTS,
-} from '../../functions/rollout/validate/config.js';
+import { loadConfig, thresholdsFrom } from '../../functions/rollout/validate/config.js';
 import { DEFAULT_THRESHOLDS, NOISE_FLOOR_RMSE } from '../../functions/rollout/validate/thresholds.js';
 import { TARGETS } from '../../functions/shared/contract.js';
 
@@ -19,21 +15,18 @@ describe('validate configuration', () => {
       REPORTS_PREFIX: 'reports/',
     });
     expect(thresholdsFrom(c)).toEqual(DEFAULT_THRESHOLDS);
-    expect(VALIDATE_ENV_DEFAULTS.MAX_REGRESSION).toBe('0.05');
-    expect(VALIDATE_ENV_DEFAULTS.MAX_MODEL_BYTES).toBe(String(50 * 1024 * 1024));
   });
 
-  it('reads overrides from the environment as strings, ignoring empty values', () => {
+  it('reads overrides from the environment as strings, ignoring empty values; prefixes come from the manifest', () => {
     const c = loadConfig({
       MAX_REGRESSION: '0.1',
       LATENCY_BUDGET_US_PER_ROW: '250',
-      GOLDEN_PREFIX: 'data/golden',
       SEATPOS_MIN_R: '',
       UNRELATED: 'x',
     });
     expect(c.MAX_REGRESSION).toBe(0.1);
     expect(c.LATENCY_BUDGET_US_PER_ROW).toBe(250);
-    expect(c.GOLDEN_PREFIX).toBe('data/golden/');
+    expect(c.GOLDEN_PREFIX).toBe('golden/');
     expect(c.SEATPOS_MIN_R).toBe(0.6);
   });
 

@@ -1,3 +1,5 @@
+import { BUCKET_PREFIXES } from '../../../system/manifest.js';
+
 /**
  * The recommend function's model environment (functions/recommend/config.ts) and how a release
  * rewrites it: MODEL_* replaced, every other variable kept; MODEL_VERSION_ID removed when the
@@ -12,7 +14,7 @@ export interface PinnedModel {
   sourceKey: string;
 }
 
-export const PINNED_PREFIX = 'pinned/';
+export const PINNED_PREFIX = BUCKET_PREFIXES.pinned;
 
 export function pinnedKeyFor(sha256: string): string {
   return `${PINNED_PREFIX}${sha256}.model`;

@@ -1,10 +1,13 @@
+import { BUCKET_PREFIXES } from '../../../system/manifest.js';
+import type { StrategyParameters, TrafficPlan } from '../strategies/strategy.js';
+
 /**
  * One lineage record per execution (`rollouts/<executionName>.json`): what was uploaded, how it
  * was validated, which version served it, every weight change, every gate, and the outcome.
  * Pure updates here; lineage-store.ts reads and writes the record.
  */
 
-export const LINEAGE_PREFIX = 'rollouts/';
+export const LINEAGE_PREFIX = BUCKET_PREFIXES.rollouts;
 
 export type OutcomeStatus =
   | 'in-progress'
@@ -43,7 +46,7 @@ export interface LineageRecord {
   startedAt: string;
   updatedAt: string;
   model?: { bucket: string; key: string; size?: number; etag?: string; versionId?: string; sha256?: string };
-  plan?: { strategy: string; weight: number; intervalSeconds: number; step: number; schedule: number[] };
+  plan?: { strategy: string; parameters: StrategyParameters } & TrafficPlan;
   validation?: { reportKey?: string; passed?: boolean; summary?: unknown };
   release?: {
     version: string;
