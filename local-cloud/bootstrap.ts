@@ -5,8 +5,10 @@ import { GetAliasCommand, GetFunctionConfigurationCommand } from '@aws-sdk/clien
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { REPO_ROOT } from '../scripts/bundle.js';
 import {
+  BUCKET_PREFIXES,
   FUNCTIONS,
   type FunctionKey,
+  GOLDEN_FILES,
   LIVE_ALIAS,
   MODEL_BUCKET_NAME,
   RECOMMEND_FUNCTION_NAME,
@@ -19,13 +21,17 @@ import { baseEnvironment } from './function-env.js';
  * the bucket and its golden files and the functions from their bundles. The state machine and its
  * rule are wired by cloud.ts, and the first model goes live through default-model.ts.
  */
-export const GOLDEN_FILES = [
+export const GOLDEN_SEED = [
   {
-    key: 'golden/golden_set.json',
+    key: `${BUCKET_PREFIXES.golden}${GOLDEN_FILES.goldenSet}`,
     file: 'functions/shared/data/golden_set.json',
     contentType: 'application/json',
   },
-  { key: 'golden/seatpos.csv', file: 'functions/shared/data/seatpos.csv', contentType: 'text/csv' },
+  {
+    key: `${BUCKET_PREFIXES.golden}${GOLDEN_FILES.seatpos}`,
+    file: 'functions/shared/data/seatpos.csv',
+    contentType: 'text/csv',
+  },
 ];
 
 export interface BootstrapDeps {
@@ -55,7 +61,7 @@ export async function bootstrap(deps: BootstrapDeps): Promise<BootstrapResult> {
   await s3.send(new CreateBucketCommand({ Bucket: MODEL_BUCKET_NAME })).catch((err: unknown) => {
     if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes((err as Error).name)) throw err;
   });
-  for (const g of GOLDEN_FILES) {
+  for (const g of GOLDEN_SEED) {
     const file = path.join(REPO_ROOT, g.file);
     if (!existsSync(file)) {
       deps.warn(`bootstrap: ${g.file} does not exist yet; s3://${MODEL_BUCKET_NAME}/${g.key} not seeded`);

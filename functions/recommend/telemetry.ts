@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
 
 /**
  * Structured JSON logs and CloudWatch EMF metrics. Dimensions: the served model's sha256 and the
@@ -20,7 +21,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
  *   request (stamped with their own time), or lost if Lambda reclaims the environment first.
  */
 
-export const SERVICE_NAME = 'hypermob-recommend';
+export const SERVICE_NAME = RECOMMEND_FUNCTION_NAME;
 
 export function createLogger(functionVersion: string): Logger {
   return new Logger({ serviceName: SERVICE_NAME, persistentKeys: { function_version: functionVersion } });
@@ -68,7 +69,10 @@ export function createMetrics(
       if (o.modelSha256 !== sha) {
         flush(); // buffered values belong to the previous model's dimensions
         sha = o.modelSha256;
-        metrics.setDefaultDimensions({ FunctionVersion: functionVersion, ModelSha256: sha });
+        metrics.setDefaultDimensions({
+          [METRICS.dimensions.functionVersion]: functionVersion,
+          [METRICS.dimensions.modelSha256]: sha,
+        });
       }
       oldestBuffered ??= t;
       metrics.addMetric('Latency', MetricUnit.Milliseconds, o.latencyMs);

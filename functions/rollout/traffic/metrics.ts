@@ -1,4 +1,5 @@
 import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { METRICS } from '../../../system/manifest.js';
 import { cloudwatch } from '../../shared/aws-clients.js';
 import type { AppStats, VersionStats } from './gate.js';
 
@@ -32,7 +33,7 @@ export function appQueries(prefix: string, version: string, w: EvidenceWindow): 
   const ns = w.appNamespace.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   const select = (id: string, aggregate: string): MetricDataQuery => ({
     Id: `${prefix}_${id}`,
-    Expression: `SELECT ${aggregate} FROM "${ns}" WHERE FunctionVersion = '${quote(version)}'`,
+    Expression: `SELECT ${aggregate} FROM "${ns}" WHERE ${METRICS.dimensions.functionVersion} = '${quote(version)}'`,
     Period: w.periodSeconds,
     ReturnData: true,
   });
@@ -47,12 +48,12 @@ function queries(prefix: string, version: string, w: MetricWindow): MetricDataQu
   const dimensions = [
     { Name: 'FunctionName', Value: w.functionName },
     { Name: 'Resource', Value: `${w.functionName}:${w.alias}` },
-    { Name: 'ExecutedVersion', Value: version },
+    { Name: METRICS.executedVersion, Value: version },
   ];
   const stat = (id: string, metricName: string, s: string): MetricDataQuery => ({
     Id: `${prefix}_${id}`,
     MetricStat: {
-      Metric: { Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: dimensions },
+      Metric: { Namespace: METRICS.lambdaNamespace, MetricName: metricName, Dimensions: dimensions },
       Period: w.periodSeconds,
       Stat: s,
     },
