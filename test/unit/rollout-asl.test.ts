@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { STRATEGY_NAMES } from '../../functions/rollout/strategies/index.js';
 import { PIPELINE_PREFIXES } from '../../statemachines/rollout-trigger.js';
 import {
   ROLLOUT_ASL_PATH,
@@ -60,6 +61,20 @@ describe('rollout ASL', () => {
     const text = JSON.stringify(definition.States.CheckKey);
     const prefixes = [...text.matchAll(/"StringMatches":"([a-z]+\/)\*"/g)].map((m) => m[1]);
     expect(prefixes.sort()).toEqual([...PIPELINE_PREFIXES].sort());
+  });
+
+  it('branches on the plan, never on a strategy’s name', () => {
+    const variables = (rule: unknown): string[] => {
+      const r = rule as { Variable?: string; And?: unknown[]; Or?: unknown[]; Not?: unknown };
+      return [
+        ...(r.Variable ? [r.Variable] : []),
+        ...[...(r.And ?? []), ...(r.Or ?? []), ...(r.Not ? [r.Not] : [])].flatMap(variables),
+      ];
+    };
+    const compared = Object.values(definition.States).flatMap((s) => (s.Choices ?? []).flatMap(variables));
+    expect(compared).toEqual(expect.arrayContaining(['$.plan.schedule[0]', '$.plan.hold']));
+    expect(compared.filter((v) => v.startsWith('$.plan.strategy'))).toEqual([]);
+    for (const name of STRATEGY_NAMES) expect(raw, name).not.toContain(`"${name}"`);
   });
 
   it('retries transient faults with backoff and bounds every task', () => {

@@ -38,13 +38,16 @@ describe('plan step', () => {
     const plan = await planStep(event('m.onnx'), execution, config);
     expect(plan).toMatchObject({
       strategy: 'linear',
+      parameters: { weight: 0.5, step: 0.5, interval: 7 },
       schedule: [0.5],
       intervalSeconds: 7,
       started: Date.parse(execution.startTime),
       stateMachineArn: 'arn:aws:states:us-east-1:1:stateMachine:hypermob-model-rollout',
       validateInput: { bucket: BUCKET, key: 'm.onnx', size: 3, etag: 'abc', executionName: 'e1' },
     });
-    expect(aws.json(BUCKET, 'rollouts/e1.json')).toMatchObject({ plan: { strategy: 'linear' } });
+    expect(aws.json(BUCKET, 'rollouts/e1.json')).toMatchObject({
+      plan: { strategy: 'linear', schedule: [0.5], intervalSeconds: 7, hold: false },
+    });
   });
 
   it('finds a URL-encoded key from the event', async () => {
@@ -96,10 +99,10 @@ describe('release step', () => {
     lineageKey: 'rollouts/e1.json',
     model: { bucket: BUCKET, key },
     strategy: 'all-at-once',
-    weight: 0.1,
-    intervalSeconds: 0,
-    step: 0.1,
+    parameters: {},
     schedule: [],
+    intervalSeconds: 0,
+    hold: false,
     validateInput: { bucket: BUCKET, key, executionName: 'e1' },
   });
   const config = {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parseRolloutMetadata, type RolloutDefaults } from '../../functions/rollout/traffic/metadata.js';
-import { MAX_LINEAR_STEPS, roundWeight, weightSchedule } from '../../functions/rollout/traffic/schedule.js';
 
 const defaults: RolloutDefaults = {
   rollout: 'canary',
@@ -14,76 +13,62 @@ describe('rollout metadata', () => {
   it('takes every default when the upload has no metadata', () => {
     expect(parseRolloutMetadata({}, defaults)).toEqual({
       strategy: 'canary',
-      weight: 0.1,
-      intervalSeconds: 300,
-      step: 0.1,
+      parameters: { weight: 0.1, interval: 300 },
       schedule: [0.1],
+      intervalSeconds: 300,
+      hold: false,
     });
   });
 
-  it('reads the documented keys, case-insensitively, and ignores others', () => {
+  it('reads the chosen strategy’s keys, case-insensitively, and ignores others', () => {
     const r = parseRolloutMetadata(
-      { Rollout: 'Canary', WEIGHT: '0.25', interval: '30', author: 'x' },
+      { Rollout: 'Canary', WEIGHT: '0.25', interval: '30', author: 'x', weights: '1:2' },
       defaults,
     );
-    expect(r).toMatchObject({ strategy: 'canary', weight: 0.25, intervalSeconds: 30, schedule: [0.25] });
+    expect(r).toEqual({
+      strategy: 'canary',
+      parameters: { weight: 0.25, interval: 30 },
+      schedule: [0.25],
+      intervalSeconds: 30,
+      hold: false,
+    });
   });
 
-  it('plans all-at-once without steps and ab with one held weight', () => {
-    expect(parseRolloutMetadata({ rollout: 'all-at-once' }, defaults).schedule).toEqual([]);
-    expect(parseRolloutMetadata({ rollout: 'ab', weight: '0.5' }, defaults).schedule).toEqual([0.5]);
-  });
-
-  it('linear: step alone sets the first weight, weight alone sets the step', () => {
-    expect(parseRolloutMetadata({ rollout: 'linear', step: '0.25' }, defaults).schedule).toEqual([
-      0.25, 0.5, 0.75,
-    ]);
-    expect(parseRolloutMetadata({ rollout: 'linear', weight: '0.3' }, defaults).schedule).toEqual([
-      0.3, 0.6, 0.9,
-    ]);
-    expect(
-      parseRolloutMetadata({ rollout: 'linear', weight: '0.1', step: '0.3' }, defaults).schedule,
-    ).toEqual([0.1, 0.4, 0.7]);
-    expect(parseRolloutMetadata({ rollout: 'linear' }, defaults).schedule).toHaveLength(9);
+  it('falls back to the deployment’s default strategy', () => {
+    const r = parseRolloutMetadata({ weights: '5:25:50' }, { ...defaults, rollout: 'steps' });
+    expect(r).toMatchObject({ strategy: 'steps', schedule: [0.05, 0.25, 0.5] });
   });
 
   it.each([
-    [{ rollout: 'blue-green' }, /rollout must be one of all-at-once, canary, linear, ab/],
-    [{ weight: '0' }, /weight must be > 0/],
+    [
+      { rollout: 'blue-green' },
+      /^invalid rollout metadata: rollout: rollout must be one of all-at-once, canary, linear, ab, steps$/,
+    ],
+    [{ weight: '0' }, /for canary: weight: weight must be > 0/],
     [{ weight: '1' }, /weight must be < 1/],
     [{ weight: '10' }, /weight must be < 1/],
     [{ weight: '10%' }, /weight must be a decimal fraction/],
     [{ weight: '' }, /weight must be a decimal fraction/],
     [{ weight: '0x1' }, /weight must be a decimal fraction/],
-    [{ interval: '-5' }, /interval must be whole seconds/],
+    [{ interval: '-5' }, /interval: interval must be whole seconds/],
     [{ interval: '1.5' }, /interval must be whole seconds/],
     [{ interval: '7200' }, /interval must be ≤ 3600 seconds/],
-    [{ rollout: 'linear', step: '0.001' }, /more than 50 steps/],
-  ])('rejects %o with a clear reason', (metadata, reason) => {
-    expect(() => parseRolloutMetadata(metadata, defaults)).toThrow(reason);
+    [{ rollout: 'ab', weight: '2' }, /for ab: weight: weight must be < 1/],
+    [
+      { rollout: 'linear', step: '0.001' },
+      /for linear: step: linear rollout from 0.001 by 0.001 needs more than 50 steps/,
+    ],
+    [{ rollout: 'steps' }, /for steps: weights: weights is required/],
+    [{ rollout: 'steps', weights: '5,25' }, /weights: weights must be percentages separated by colons/],
+    [{ rollout: 'steps', weights: '5:100' }, /weights: 100 is not a percentage 0 < p < 100/],
+    [{ rollout: 'steps', weights: '25:5' }, /weights must be strictly increasing: 5 after 25/],
+  ])('rejects %o with a reason naming the key', (metadata, reason) => {
+    let error: unknown;
     try {
       parseRolloutMetadata(metadata, defaults);
     } catch (err) {
-      expect((err as Error).name).toBe('BadRolloutRequest');
+      error = err;
     }
-  });
-});
-
-describe('weight schedule', () => {
-  it('rounds so repeated steps do not drift', () => {
-    expect(weightSchedule('linear', 0.1, 0.1)).toEqual([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
-    expect(roundWeight(0.1 + 0.2)).toBe(0.3);
-  });
-
-  it('never schedules 100 % as a step (the finish does that)', () => {
-    for (const [w, s] of [
-      [0.5, 0.5],
-      [0.2, 0.4],
-      [0.99, 0.01],
-    ] as const) {
-      const steps = weightSchedule('linear', w, s);
-      expect(steps.every((x) => x > 0 && x < 1)).toBe(true);
-      expect(steps.length).toBeLessThanOrEqual(MAX_LINEAR_STEPS);
-    }
+    expect(error).toMatchObject({ name: 'BadRolloutRequest', message: expect.stringMatching(reason) });
   });
 });

@@ -204,8 +204,17 @@ describe('rollout state machine', () => {
     expect(readAliasNote(aws.alias?.description)).toMatchObject({ owner: 'aao', previous: '1' });
     expect(aws.calls.indexOf('invoke 2')).toBeLessThan(aws.calls.lastIndexOf('publish 2') + 10);
     expect(r.states).toEqual(
-      expect.arrayContaining(['Plan', 'Validate', 'Release', 'PreTraffic', 'Supersede', 'Finish']),
+      expect.arrayContaining([
+        'Plan',
+        'Validate',
+        'Release',
+        'PreTraffic',
+        'Supersede',
+        'HasSchedule',
+        'Finish',
+      ]),
     );
+    expect(r.states).not.toContain('Shift');
     const rec = lineage('aao');
     expect(rec.weights.at(-1)).toMatchObject({ primary: '2', weight: 1 });
     expect(rec.preTraffic).toMatchObject({ version: '2', passed: true });
@@ -285,6 +294,48 @@ describe('rollout state machine', () => {
     expect(lineage('lin').gates).toHaveLength(3);
   });
 
+  it('steps: each listed weight baked and gated, then 100 %', async () => {
+    await bootstrap();
+    healthy('1');
+    healthy('2');
+    const r = await start(
+      'steps',
+      upload('car_fit_model.onnx', 'model-2', { rollout: 'steps', weights: '5:25:50', interval: '0' }),
+    ).done;
+    expect(r.status).toBe('SUCCEEDED');
+    expect(aws.aliasWrites.slice(-4)).toEqual([
+      { version: '1', weights: { '2': 0.05 } },
+      { version: '1', weights: { '2': 0.25 } },
+      { version: '1', weights: { '2': 0.5 } },
+      { version: '2', weights: {} },
+    ]);
+    expect(r.states.filter((s) => s === 'Gate')).toHaveLength(3);
+    const rec = lineage('steps');
+    expect(rec.plan).toMatchObject({ strategy: 'steps', parameters: { weights: [5, 25, 50] }, hold: false });
+    expect(rec.gates.map((g) => [g.weight, g.decision])).toEqual([
+      [0.05, 'pass'],
+      [0.25, 'pass'],
+      [0.5, 'pass'],
+    ]);
+    expect(rec.weights.slice(-4).map((w) => w.reason)).toEqual([
+      'step 1 of 3',
+      'step 2 of 3',
+      'step 3 of 3',
+      'finished: 100 %',
+    ]);
+  });
+
+  it('steps with a bad list: FAILED BadRolloutRequest naming the key, before validation', async () => {
+    await bootstrap();
+    const r = await start(
+      'badsteps',
+      upload('car_fit_model.onnx', 'model-2', { rollout: 'steps', weights: '50:25' }),
+    ).done;
+    expect(r).toMatchObject({ status: 'FAILED', error: 'BadRolloutRequest' });
+    expect(r.cause).toMatch(/weights: weights must be strictly increasing: 25 after 50/);
+    expect(r.states).not.toContain('Validate');
+  });
+
   it('validation rejection: FAILED ModelRejected, nothing published, alias untouched', async () => {
     await bootstrap();
     const before = aws.aliasWrites.length;
@@ -347,8 +398,10 @@ describe('rollout state machine', () => {
       .done;
     expect(r.status).toBe('SUCCEEDED');
     expect(r.states).toContain('ExperimentHeld');
+    expect(r.states).not.toContain('Bake');
     expect(aws.alias).toMatchObject({ version: '1', weights: { '2': 0.5 } });
     expect(lineage('ab').outcome.status).toBe('held');
+    expect(lineage('ab').weights.at(-1)?.reason).toBe('step 1 of 1, held until promote or abort');
     const p = await start('promote', { command: 'promote' }).done;
     expect(p.status).toBe('SUCCEEDED');
     expect(aws.alias).toMatchObject({ version: '2', weights: {} });

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { STRATEGY_NAMES } from '../strategies/index.js';
+import { strategyParametersSchema, trafficPlanSchema } from '../strategies/strategy.js';
 
 /**
  * The state-machine data the rollout functions exchange (docs/rollout.md, "State data"). Every
@@ -6,9 +8,9 @@ import { z } from 'zod';
  * one step never breaks another.
  */
 
-export const STRATEGIES = ['all-at-once', 'canary', 'linear', 'ab'] as const;
-export const strategySchema = z.enum(STRATEGIES);
-export type Strategy = z.infer<typeof strategySchema>;
+/** The strategies' names, as registered in functions/rollout/strategies/index.ts (DEFAULT_ROLLOUT's values too). */
+export { STRATEGY_NAMES as STRATEGIES } from '../strategies/index.js';
+export const strategySchema = z.enum(STRATEGY_NAMES);
 
 /** From the context object: `$$.Execution.Name/Id/StartTime`, `$$.StateMachine.Id`. */
 export const executionContextSchema = z.object({
@@ -39,12 +41,11 @@ export const planSchema = z.object({
   started: z.number().int().nonnegative(),
   lineageKey: z.string(),
   model: modelRefSchema,
+  /** Which strategy made the plan and from which parameters: for people and the lineage only. */
   strategy: strategySchema,
-  weight: z.number(),
-  intervalSeconds: z.number().int().nonnegative(),
-  step: z.number(),
-  /** Candidate weights before 100 % (canary: [w]; linear: [w, w+s, …]; ab: [w]; all-at-once: []). */
-  schedule: z.array(z.number()),
+  parameters: strategyParametersSchema,
+  /** What the state machine and the traffic steps follow. */
+  ...trafficPlanSchema.shape,
   /** Exactly the validate function's input (InputPath `$.plan.validateInput`). */
   validateInput: modelRefSchema.extend({ executionName: z.string() }),
 });

@@ -81,10 +81,10 @@ export async function planStep(
       model,
       plan: {
         strategy: plan.strategy,
-        weight: plan.weight,
-        intervalSeconds: plan.intervalSeconds,
-        step: plan.step,
+        parameters: plan.parameters,
         schedule: plan.schedule,
+        intervalSeconds: plan.intervalSeconds,
+        hold: plan.hold,
       },
     }),
   );

@@ -48,17 +48,20 @@ export async function shiftStep(state: unknown, config: TrafficConfig): Promise<
       note: live.note,
     });
   }
+  const last = index === plan.schedule.length - 1;
+  // A plan that holds its last weight ends here (the state machine's ExperimentHeld).
+  const held = plan.hold && last;
   await updateLineage(plan.model.bucket, plan.executionName, 'upload', (r) => {
     const changed = addWeightChange(r, {
       at,
       primary: live.primary,
       candidate: release.version,
       weight,
-      reason: plan.strategy === 'ab' ? 'experiment' : `step ${index + 1} of ${plan.schedule.length}`,
+      reason: `step ${index + 1} of ${plan.schedule.length}${held ? ', held until promote or abort' : ''}`,
     });
-    return plan.strategy === 'ab' ? withOutcome(changed, at, { status: 'held' }) : changed;
+    return held ? withOutcome(changed, at, { status: 'held' }) : changed;
   });
-  return { ...base, weight, last: index === plan.schedule.length - 1, finished: false };
+  return { ...base, weight, last, finished: false };
 }
 
 /** Superseded unless this execution owns the alias and is still running. */

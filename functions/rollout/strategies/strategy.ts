@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/**
+ * What a rollout strategy is: a name, the upload-metadata parameters it reads (zod over the S3
+ * metadata strings, defaults from the deployment), and a pure function from those parameters to
+ * the traffic plan. The state machine and the traffic steps read only the plan, never the name
+ * (docs/rollout.md, "Strategies").
+ */
+
+/** The deployment's defaults a strategy fills missing parameters from (traffic function env). */
+export interface ParameterDefaults {
+  weight: number;
+  intervalSeconds: number;
+  step: number;
+  maxIntervalSeconds: number;
+}
+
+/** Parameters as parsed from the metadata, kept in the plan and the lineage record. */
+export const strategyParametersSchema = z.record(z.string(), z.union([z.number(), z.array(z.number())]));
+export type StrategyParameters = z.infer<typeof strategyParametersSchema>;
+
+export const trafficPlanSchema = z.object({
+  /** Candidate weights applied one after another before 100 %; empty: straight to 100 %. */
+  schedule: z.array(z.number().gt(0).lt(1)),
+  /** Seconds each weight bakes before its health gate decides (pass, extend or roll back). */
+  intervalSeconds: z.number().int().nonnegative(),
+  /**
+   * The last weight is held instead of baked and gated: the execution ends with the candidate at
+   * that weight, and a promote or abort command decides (A/B).
+   */
+  hold: z.boolean(),
+});
+export type TrafficPlan = z.infer<typeof trafficPlanSchema>;
+
+export interface RolloutStrategy<
+  N extends string = string,
+  P extends StrategyParameters = StrategyParameters,
+> {
+  name: N;
+  /** Parses the upload's metadata (keys lower-cased); keys the strategy does not take are ignored. */
+  parameters(defaults: ParameterDefaults): z.ZodType<P>;
+  plan(parameters: P): TrafficPlan;
+}
+
+/** Keeps each strategy's name literal and its parameter type tied to its plan function. */
+export function defineStrategy<const N extends string, P extends StrategyParameters>(
+  strategy: RolloutStrategy<N, P>,
+): RolloutStrategy<N, P> {
+  return strategy;
+}
