@@ -96,8 +96,9 @@ function verifyHeaderChecksum(headers: Headers, data: Buffer): DecodedBody['chec
     const m = /^x-amz-checksum-([a-z0-9]+)$/.exec(name);
     if (!m || value === undefined) continue;
     const algorithm = m[1] as string;
-    // x-amz-checksum-mode / -type are not digests; an algorithm we cannot compute is refused rather than trusted.
-    if (algorithm === 'mode' || algorithm === 'type') continue;
+    // x-amz-checksum-mode / -type / -algorithm (CreateMultipartUpload from newer CLIs) are not digests;
+    // an algorithm we cannot compute is refused rather than trusted.
+    if (algorithm === 'mode' || algorithm === 'type' || algorithm === 'algorithm') continue;
     if (!isChecksumAlgorithm(algorithm)) {
       throw new S3RequestError('InvalidRequest', `unsupported checksum algorithm ${algorithm}`);
     }

@@ -100,4 +100,9 @@ describe('decodeRequestBody', () => {
     expect(decodeRequestBody(ok, check).body).toBe(check);
     expect(() => decodeRequestBody(ok, Buffer.from('123456780'))).toThrow(/did not match/);
   });
+
+  it('reads x-amz-checksum-algorithm and -type as names, not digests (CLI CreateMultipartUpload)', () => {
+    const headers = { 'x-amz-checksum-algorithm': 'CRC32', 'x-amz-checksum-type': 'COMPOSITE' };
+    expect(decodeRequestBody(headers, check)).toEqual({ body: check, dropHeaders: [] });
+  });
 });
