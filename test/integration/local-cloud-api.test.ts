@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +6,8 @@ import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud } from '../../local-cloud/cloud.js';
 import { LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
-import { AWS_CLI, awsCli, type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
+import { awsCli, itWithAwsCli } from '../support/aws-cli.js';
+import { type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
 
 /** The whole system from `npm start`'s point of view: bootstrap, API front, Lambda via the AWS CLI. */
 let f: LocalCloudFixture;
@@ -26,7 +26,7 @@ function post(payload: string, headers: Record<string, string> = { 'content-type
 }
 
 describe('bootstrap', () => {
-  it('puts a trained model live, pinned by sha256, and seeds the golden files', async () => {
+  itWithAwsCli('puts a trained model live, pinned by sha256, and seeds the golden files', async () => {
     const alias = await awsCli(f, [
       'lambda',
       'get-alias',
@@ -120,7 +120,7 @@ describe('POST /recommend', () => {
 });
 
 describe('AWS CLI lambda invoke', () => {
-  it('invokes the live alias with an API Gateway event', async () => {
+  itWithAwsCli('invokes the live alias with an API Gateway event', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'hypermob-invoke-'));
     try {
       const out = path.join(dir, 'out.json');
@@ -134,7 +134,6 @@ describe('AWS CLI lambda invoke', () => {
         body: JSON.stringify(body),
         isBase64Encoded: false,
       });
-      const v2 = execFileSync(AWS_CLI, ['--version'], { env: f.env }).toString().startsWith('aws-cli/2');
       const r = await awsCli(f, [
         'lambda',
         'invoke',
@@ -142,7 +141,6 @@ describe('AWS CLI lambda invoke', () => {
         RECOMMEND_FUNCTION_NAME,
         '--qualifier',
         LIVE_ALIAS,
-        ...(v2 ? ['--cli-binary-format', 'raw-in-base64-out'] : []),
         '--payload',
         event,
         out,

@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stateMachineArn } from '../../local-cloud/sfn/arns.js';
 import { ROLLOUT_STATE_MACHINE_NAME } from '../../statemachines/rollout-trigger.js';
 import { MODEL_BUCKET_NAME } from '../../system/manifest.js';
-import { awsCli, type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
+import { awsCli, itWithAwsCli } from '../support/aws-cli.js';
+import { type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
 
 /**
  * The real wiring: the rollout state machine from statemachines/ and the rule from
@@ -49,7 +50,11 @@ describe('rollout wiring', () => {
     const d = await f.clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
     expect(d.definition).not.toMatch(/\$\{/);
     expect(d.definition).toContain(`arn:aws:lambda:${f.region}:${f.accountId}:function:`);
+  });
+
+  itWithAwsCli('lists it through the AWS CLI', async () => {
     const cli = await awsCli(f, ['stepfunctions', 'list-state-machines']);
+    expect(cli.code, cli.stderr).toBe(0);
     expect(cli.json).toMatchObject({ stateMachines: [{ name: ROLLOUT_STATE_MACHINE_NAME }] });
   });
 

@@ -16,7 +16,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksumBase64 } from '../../local-cloud/s3/checksums.js';
-import { awsCli, type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
+import { awsCli, itWithAwsCli } from '../support/aws-cli.js';
+import { type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
 
 const BUCKET = 'local-s3-test';
 let f: LocalCloudFixture;
@@ -174,7 +175,7 @@ describe('S3 through the local endpoint with default SDK settings', () => {
     expect(res.body).toBe('hello');
   });
 
-  it('works with the AWS CLI: s3 cp of 20 MB (multipart), s3 ls, s3api head-object', async () => {
+  itWithAwsCli('works with the AWS CLI: s3 cp of 20 MB (multipart), s3 ls, s3api head-object', async () => {
     const file = path.join(workDir, 'big.bin');
     const data = randomBytes(20 * 1024 * 1024);
     await writeFile(file, data);

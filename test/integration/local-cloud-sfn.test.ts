@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPattern } from '../../local-cloud/events/pattern.js';
 import { rolloutEventPattern } from '../../statemachines/rollout-trigger.js';
 import { MODEL_BUCKET_NAME } from '../../system/manifest.js';
-import { awsCli, type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
+import { awsCli, itWithAwsCli } from '../support/aws-cli.js';
+import { type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
 
 /**
  * Step Functions on the local endpoint with a small machine of its own: a Lambda Task that can
@@ -233,7 +234,7 @@ describe('Step Functions API', () => {
     ).rejects.toMatchObject({ name: 'InvalidDefinition' });
   });
 
-  it('works with the AWS CLI', async () => {
+  itWithAwsCli('works with the AWS CLI', async () => {
     const list = await awsCli(f, ['stepfunctions', 'list-state-machines']);
     expect(list.code, list.stderr).toBe(0);
     expect(list.json).toMatchObject({

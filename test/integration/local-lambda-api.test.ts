@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateAliasCommand,
@@ -22,38 +19,29 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsEndpoint } from '../../local-cloud/aws-endpoint.js';
+import { createCloudWatchService } from '../../local-cloud/cloudwatch/service.js';
 import { createLambdaService, type LambdaService } from '../../local-cloud/lambda/index.js';
+import { awsCli, itWithAwsCli } from '../support/aws-cli.js';
 import { type EchoResult, writeEchoBundle } from '../support/lambda/echo-bundle.js';
 
-const run = promisify(execFile);
-// Debian's awscli package (AWS CLI v2); an older `aws` may shadow it on PATH.
-const AWS_CLI = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';
 const FN = 'echo-api';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-/** The service behind a plain HTTP server on a free port, as the local cloud mounts it. */
+/** The service (and the CloudWatch it feeds) behind a plain HTTP server on a free port, as the local cloud mounts them. */
 async function startServer(
   dataDir: string,
 ): Promise<{ svc: LambdaService; server: Server; endpoint: string }> {
+  const cloudwatch = createCloudWatchService();
   const svc = await createLambdaService({
     dataDir,
     region: 'us-east-1',
     accountId: '000000000000',
     awsEndpoint: 'http://127.0.0.1:1',
     updateSettleMs: 400,
+    cloudwatch,
   });
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      svc.handle(req, res, Buffer.concat(chunks)).then((handled) => {
-        if (!handled) {
-          res.writeHead(404);
-          res.end();
-        }
-      });
-    });
-  });
+  const server = createServer(awsEndpoint({ lambda: svc, cloudwatch }));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { svc, server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
@@ -87,17 +75,9 @@ describe('local Lambda API through the AWS SDK and CLI', () => {
   const decode = (p: Uint8Array | undefined) =>
     JSON.parse(Buffer.from(p ?? []).toString('utf8')) as EchoResult;
   const cli = async (args: string[]) => {
-    const { stdout } = await run(AWS_CLI, ['--endpoint-url', s.endpoint, '--output', 'json', ...args], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: work,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_DEFAULT_REGION: 'us-east-1',
-        AWS_PAGER: '',
-      },
-    });
-    return JSON.parse(stdout) as Record<string, unknown>;
+    const r = await awsCli({ awsEndpoint: s.endpoint, region: 'us-east-1' }, args);
+    expect(r.code, r.stderr).toBe(0);
+    return r.json as Record<string, unknown>;
   };
 
   beforeAll(async () => {
@@ -405,7 +385,7 @@ describe('local Lambda API through the AWS SDK and CLI', () => {
     expect(Math.abs((ts as Date).getTime() - now)).toBeLessThan(3_700_000);
   });
 
-  it('answers the AWS CLI v2', async () => {
+  itWithAwsCli('answers the AWS CLI', async () => {
     const alias = await cli(['lambda', 'get-alias', '--function-name', FN, '--name', 'live']);
     expect(alias).toMatchObject({
       Name: 'live',
@@ -431,8 +411,6 @@ describe('local Lambda API through the AWS SDK and CLI', () => {
       FN,
       '--qualifier',
       '1',
-      '--cli-binary-format',
-      'raw-in-base64-out',
       '--payload',
       '{"from":"cli"}',
       outFile,

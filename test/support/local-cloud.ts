@@ -1,17 +1,19 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { LOCAL_CREDENTIALS, type LocalClients, localClients } from '../../local-cloud/clients.js';
+import { type LocalClients, localClients } from '../../local-cloud/clients.js';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../local-cloud/cloud.js';
 import { bundleFunctions, hostArch } from '../../scripts/bundle.js';
 import { FUNCTIONS, type FunctionKey } from '../../system/manifest.js';
+import { awsEnv } from './aws-cli.js';
 
 /**
  * The local cloud for integration tests: free ports, a temporary data directory, Wait states
- * 100× faster, SDK clients with default settings aimed at it, and the environment for the AWS CLI.
+ * 100× faster, SDK clients with default settings aimed at it, and the environment for the AWS CLI
+ * (./aws-cli.ts runs the CLI itself).
  */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -132,56 +134,6 @@ export async function prebundle(
   } finally {
     await rm(lock, { recursive: true, force: true });
   }
-}
-
-/** Variables that point the SDK and the AWS CLI at a local endpoint with placeholder credentials. */
-export function awsEnv(endpoint: string, region: string): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_REGION: region,
-    AWS_DEFAULT_REGION: region,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_PAGER: '',
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  };
-}
-
-export const AWS_CLI = process.env.HYPERMOB_AWS_CLI ?? '/usr/bin/aws';
-
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** stdout parsed as JSON when it is JSON. */
-  json?: unknown;
-}
-
-/** Runs the AWS CLI against the fixture (`--endpoint-url` added; `--output json` by default). */
-export function awsCli(
-  f: Pick<LocalCloudFixture, 'awsEndpoint' | 'env'>,
-  args: string[],
-): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      AWS_CLI,
-      ['--endpoint-url', f.awsEndpoint, '--output', 'json', ...args],
-      { env: f.env, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        let json: unknown;
-        try {
-          json = stdout.trim() ? JSON.parse(stdout) : undefined;
-        } catch {
-          json = undefined;
-        }
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr, ...(json !== undefined ? { json } : {}) });
-      },
-    );
-  });
 }
 
 export interface ChildCloud {
