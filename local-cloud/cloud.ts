@@ -1,23 +1,25 @@
 import { mkdir } from 'node:fs/promises';
-import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { bundleFunctions, hostArch } from '../scripts/bundle.js';
 import { FUNCTIONS, type FunctionKey, RECOMMEND_FUNCTION_NAME } from '../system/manifest.js';
 import { createApiFront } from './api/front.js';
+import { type AwsServices, awsEndpoint } from './aws-endpoint.js';
 import { bootstrap } from './bootstrap.js';
 import { localClients } from './clients.js';
+import { type CloudWatchService, createCloudWatchService } from './cloudwatch/service.js';
 import { publishDefaultModel, rollOutDefaultModel } from './default-model.js';
 import { EventBus } from './events/bus.js';
 import { createLambdaService, type LambdaService } from './lambda/index.js';
 import { wireRollout } from './rollout-wiring.js';
 import { startS3Service } from './s3/service.js';
-import { SFN_TARGET_PREFIX, type SfnService, startSfnService } from './sfn/service.js';
+import { type SfnService, startSfnService } from './sfn/service.js';
 
 /**
- * The whole local cloud in one process: one AWS endpoint (Lambda, Step Functions and S3 on one
- * port, routed by path and X-Amz-Target as AWS's hostnames would), the HTTP API, the event bus
- * between S3 and Step Functions, and the bootstrap that creates what the CDK stack creates.
+ * The whole local cloud in one process: one AWS endpoint (S3, Lambda, Step Functions and CloudWatch
+ * on one port, routed by the table in routes.ts as AWS's hostnames would), the HTTP API, the event
+ * bus between S3 and Step Functions, and the bootstrap that creates what the CDK stack creates.
  */
 export interface LocalCloudOptions {
   dataDir: string;
@@ -55,6 +57,7 @@ export interface LocalCloud {
   health(): Health;
   lambda: LambdaService;
   sfn: SfnService;
+  cloudwatch: CloudWatchService;
   events: EventBus;
   stop(): Promise<void>;
 }
@@ -94,31 +97,26 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
     log(`warning: ${line}`);
   };
 
-  // The AWS port first: functions get its address as AWS_ENDPOINT_URL before anything runs.
-  let route: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void> = async (_q, res) => {
-    res.writeHead(503).end();
-  };
-  const awsServer = http.createServer((req, res) => {
-    collect(req)
-      .then((body) => route(req, res, body))
-      .catch((err: unknown) => {
-        log(`aws endpoint: ${req.method} ${req.url} failed: ${String(err)}`);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(String(err));
-      });
-  });
+  // The AWS port first: functions get its address as AWS_ENDPOINT_URL before anything runs. Until a
+  // service is in `services`, its requests answer 503.
+  const services: AwsServices = {};
+  const awsServer = http.createServer(awsEndpoint(services, log));
   const awsPort = await listen(awsServer, opts.awsPort, host);
-  const awsEndpoint = `http://${host}:${awsPort}`;
+  const awsEndpointUrl = `http://${host}:${awsPort}`;
 
+  const cloudwatch = createCloudWatchService();
+  services.cloudwatch = cloudwatch;
   const events = new EventBus(log);
   const lambda = await createLambdaService({
     dataDir,
     region,
     accountId,
-    awsEndpoint,
+    awsEndpoint: awsEndpointUrl,
+    cloudwatch,
     ...(opts.idleMs !== undefined ? { idleMs: opts.idleMs } : {}),
     log,
   });
+  services.lambda = lambda;
   health.parts.lambda = 'ok';
   const s3 = await startS3Service({
     dataDir,
@@ -127,6 +125,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
     onObjectCreated: (e) => events.putEvent(e),
     log,
   });
+  services.s3 = s3;
   health.parts.s3 = 'ok';
   const sfn = await startSfnService({
     dataDir,
@@ -136,14 +135,8 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
     timeScale: opts.timeScale ?? 1,
     log,
   });
+  services.sfn = sfn;
   health.parts.stepFunctions = 'ok';
-
-  route = async (req, res, body) => {
-    if (await lambda.handle(req, res, body)) return;
-    if (String(req.headers['x-amz-target'] ?? '').startsWith(SFN_TARGET_PREFIX))
-      return sfn.handle(req, res, body);
-    return s3.handle(req, res, body);
-  };
 
   const api = createApiFront({
     invoke: (name, qualifier, payload) => lambda.invoke(name, qualifier, payload),
@@ -160,7 +153,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
   });
   const apiPort = await listen(apiServer, opts.apiPort, host);
 
-  const clients = localClients(awsEndpoint, region);
+  const clients = localClients(awsEndpointUrl, region);
   const functionKeys = opts.functions ?? 'all';
   const ready = (async () => {
     await opts.bootstrapGate;
@@ -220,7 +213,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
   };
 
   return {
-    awsEndpoint,
+    awsEndpoint: awsEndpointUrl,
     apiEndpoint: `http://${host}:${apiPort}`,
     region,
     accountId,
@@ -229,15 +222,10 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
     health: () => health,
     lambda,
     sfn,
+    cloudwatch,
     events,
     stop,
   };
-}
-
-async function collect(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

@@ -4,13 +4,12 @@ import { parseInsights } from './insights.js';
 import { METRIC_NAMES, type MetricName, type MetricsStore, type Series } from './metrics.js';
 
 /**
- * CloudWatch GetMetricData over the local Lambda metrics, in the AWS JSON 1.0 protocol that
- * @aws-sdk/client-cloudwatch speaks (`X-Amz-Target: GraniteServiceVersion20100801.GetMetricData`,
- * timestamps as epoch seconds). MetricStat queries over AWS/Lambda (invocation metrics) and over custom
- * namespaces (from the functions' EMF lines; the dimension set must match exactly, as on AWS), and
- * Metrics Insights `Expression` queries over custom namespaces (insights.ts).
+ * CloudWatch GetMetricData over the metric stores, in the AWS JSON 1.0 protocol that
+ * @aws-sdk/client-cloudwatch speaks (timestamps as epoch seconds). MetricStat queries over AWS/Lambda
+ * (invocation metrics) and over custom namespaces (from the functions' EMF lines; the dimension set
+ * must match exactly, as on AWS), and Metrics Insights `Expression` queries over custom namespaces
+ * (insights.ts).
  */
-export const CLOUDWATCH_TARGET_PREFIX = 'GraniteServiceVersion20100801.';
 
 const dimension = z.object({ Name: z.string(), Value: z.string() });
 const query = z.object({
@@ -101,11 +100,7 @@ function answer(
   };
 }
 
-export function handleCloudWatch(target: string, body: Buffer, stores: MetricStores): JsonResponse {
-  const action = target.slice(CLOUDWATCH_TARGET_PREFIX.length);
-  if (action !== 'GetMetricData') {
-    return error(400, 'InvalidAction', `The local cloud implements only GetMetricData, not ${action}`);
-  }
+export function getMetricData(body: Buffer, stores: MetricStores): JsonResponse {
   let input: z.infer<typeof getMetricDataInput>;
   try {
     input = getMetricDataInput.parse(JSON.parse(body.toString('utf8') || '{}'));

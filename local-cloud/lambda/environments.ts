@@ -3,7 +3,6 @@ import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mayBeEmf } from '../cloudwatch/emf.js';
 
 /**
  * Execution environments like Lambda's: each is a Node 22 child process bound to one function
@@ -36,8 +35,8 @@ export interface EnvironmentManagerOptions {
   idleMs: number;
   maxPerVersion: number;
   log?: (line: string) => void;
-  /** Every stdout line that may be an EMF document (emf.ts `mayBeEmf`), as CloudWatch Logs sees it. */
-  onMetricLine?: (line: string) => void;
+  /** Every line a function prints (stdout and stderr), as CloudWatch Logs receives it. */
+  onOutputLine?: (line: string) => void;
 }
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'runtime', 'worker.mjs');
@@ -85,11 +84,9 @@ class Environment {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const prefix = `[${spec.functionName}:${spec.version}]`;
-    const onMetricLine = pool.onMetricLine;
+    const onOutputLine = pool.onOutputLine;
     for (const stream of [this.child.stdout, this.child.stderr]) {
-      // Lambda sends stdout and stderr to the same log stream, where CloudWatch Logs extracts EMF
-      // from any line; mayBeEmf is a string scan, so plain log lines cost no JSON parse.
-      const metricLine = onMetricLine;
+      // Lambda sends stdout and stderr to the same log stream, where CloudWatch Logs reads them.
       let buffered = '';
       stream?.setEncoding('utf8');
       stream?.on('data', (chunk: string) => {
@@ -97,7 +94,7 @@ class Environment {
         let nl = buffered.indexOf('\n');
         while (nl >= 0) {
           const line = buffered.slice(0, nl);
-          if (metricLine && mayBeEmf(line)) metricLine(line);
+          onOutputLine?.(line);
           pool.log?.(`${prefix} ${line}`);
           buffered = buffered.slice(nl + 1);
           nl = buffered.indexOf('\n');
@@ -248,8 +245,8 @@ class VersionPool {
     readonly log: ((line: string) => void) | undefined,
   ) {}
 
-  get onMetricLine(): ((line: string) => void) | undefined {
-    return this.opts.onMetricLine;
+  get onOutputLine(): ((line: string) => void) | undefined {
+    return this.opts.onOutputLine;
   }
 
   invoke(job: Job): void {

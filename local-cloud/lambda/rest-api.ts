@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { z } from 'zod';
+import type { AwsCall } from '../aws-endpoint.js';
+import { sendAwsError } from '../protocols.js';
 import { effectiveQualifier, functionArn, parseFunctionName } from './arn.js';
 import {
   createAlias,
@@ -21,16 +23,9 @@ import type { ServiceContext } from './service.js';
 
 /**
  * The Lambda REST-JSON API (the subset this system uses) as @aws-sdk/client-lambda and the AWS CLI
- * send it: routes under /2015-03-31/functions, JSON bodies, errors as `x-amzn-ErrorType` + `{ Type,
- * message }`.
+ * send it: the routing table (routes.ts) names the operation and its path parameters, bodies are
+ * JSON, errors `x-amzn-ErrorType` + `{ Type, message }` (protocols.ts).
  */
-const LAMBDA_PREFIX =
-  /^\/(2014-11-13|2015-03-31|2016-08-19|2017-03-31|2017-10-31|2018-10-31|2019-09-25|2019-09-30|2020-04-22|2020-06-30|2021-10-31)\//;
-
-export function isLambdaPath(url: string): boolean {
-  return LAMBDA_PREFIX.test(url);
-}
-
 const HOST_ARCH = process.arch === 'arm64' ? 'arm64' : 'x86_64';
 
 const weightsSchema = z.record(z.string(), z.number());
@@ -136,17 +131,6 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, err: LambdaApiError): void {
-  const text = JSON.stringify({ Type: err.status >= 500 ? 'Service' : 'User', message: err.message });
-  res.writeHead(err.status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-errortype': err.type,
-    'x-amzn-requestid': randomUUID(),
-  });
-  res.end(text);
-}
-
 function page<T>(items: T[], marker: string | null, maxItems: string | null) {
   const start = marker ? Number(marker) : 0;
   const max = maxItems ? Math.min(10_000, Math.max(1, Number(maxItems))) : 50;
@@ -156,59 +140,41 @@ function page<T>(items: T[], marker: string | null, maxItems: string | null) {
   return { slice, next };
 }
 
-export async function handleLambdaRest(
+export async function serveLambdaRest(
   ctx: ServiceContext,
-  req: IncomingMessage,
+  call: AwsCall,
   res: ServerResponse,
-  body: Buffer,
 ): Promise<void> {
   try {
-    await route(ctx, req, res, body);
+    await serveOperation(ctx, call, res);
   } catch (err) {
-    if (err instanceof LambdaApiError) sendError(res, err);
-    else
-      sendError(
-        res,
-        new LambdaApiError('ServiceException', 500, err instanceof Error ? err.message : String(err)),
-      );
+    const e =
+      err instanceof LambdaApiError
+        ? err
+        : new LambdaApiError('ServiceException', 500, err instanceof Error ? err.message : String(err));
+    sendAwsError(res, 'rest-json', e);
   }
 }
 
-async function route(
-  ctx: ServiceContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  body: Buffer,
-): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://local');
-  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  const method = req.method ?? 'GET';
-  const q = url.searchParams;
-  const [apiVersion, collection, rawName, sub, subName] = parts;
-
-  if (apiVersion !== '2015-03-31' || collection !== 'functions') {
-    throw new LambdaApiError(
-      'UnknownOperationException',
-      404,
-      `The local cloud does not implement ${method} ${url.pathname}`,
-    );
-  }
-  if (rawName === undefined) {
-    if (method !== 'GET')
-      throw new LambdaApiError('UnknownOperationException', 404, `${method} ${url.pathname}`);
+async function serveOperation(ctx: ServiceContext, call: AwsCall, res: ServerResponse): Promise<void> {
+  const { route, req, body } = call;
+  const q = new URL(req.url ?? '/', 'http://local').searchParams;
+  if (route.operation === 'ListFunctions') {
     const all = Object.values(ctx.state.functions).map((fn) => configurationJson(ctx, fn, fn.latest, false));
     const { slice, next } = page(all, q.get('Marker'), q.get('MaxItems'));
     return send(res, 200, { Functions: slice, ...(next ? { NextMarker: next } : {}) });
   }
 
+  const rawName = route.params.FunctionName ?? '';
+  const aliasName = route.params.Name ?? '';
   const parsed = parseFunctionName(rawName);
   const fn = getFunction(ctx.state, parsed.name);
   const qualifier = effectiveQualifier(parsed.qualifier, q.get('Qualifier') ?? undefined);
-  const key = `${method} ${sub ?? ''}${subName !== undefined ? '/*' : ''}`;
 
-  switch (key) {
-    case 'GET ':
-    case 'GET configuration': {
+  switch (route.operation) {
+    case 'GetFunction':
+    case 'GetFunctionConfiguration': {
+      const configurationOnly = route.operation === 'GetFunctionConfiguration';
       const resolved = resolveQualifier(fn, qualifier);
       if (resolved.kind === 'alias') {
         // Lambda answers for the alias's primary version, with the alias ARN.
@@ -217,16 +183,16 @@ async function route(
           ...configurationJson(ctx, fn, c, true),
           FunctionArn: functionArn(ctx.region, ctx.accountId, fn.name, qualifier),
         };
-        return send(res, 200, sub ? json : { Configuration: json, Code: codeJson(ctx, c) });
+        return send(res, 200, configurationOnly ? json : { Configuration: json, Code: codeJson(ctx, c) });
       }
       const json = configurationJson(ctx, fn, resolved.config, qualifier !== undefined);
       return send(
         res,
         200,
-        sub ? json : { Configuration: json, Code: codeJson(ctx, resolved.config), Tags: {} },
+        configurationOnly ? json : { Configuration: json, Code: codeJson(ctx, resolved.config), Tags: {} },
       );
     }
-    case 'PUT configuration': {
+    case 'UpdateFunctionConfiguration': {
       const input = parseBody(updateConfigSchema, body);
       const c = updateConfiguration(
         fn,
@@ -244,7 +210,7 @@ async function route(
       await ctx.save();
       return send(res, 200, configurationJson(ctx, fn, c, false));
     }
-    case 'POST versions': {
+    case 'PublishVersion': {
       const input = parseBody(publishSchema, body);
       const { config, created } = publishVersion(
         fn,
@@ -254,12 +220,12 @@ async function route(
       if (created) await ctx.save();
       return send(res, 201, configurationJson(ctx, fn, config, true));
     }
-    case 'GET versions': {
+    case 'ListVersionsByFunction': {
       const all = [fn.latest, ...fn.versions].map((c) => configurationJson(ctx, fn, c, true));
       const { slice, next } = page(all, q.get('Marker'), q.get('MaxItems'));
       return send(res, 200, { Versions: slice, ...(next ? { NextMarker: next } : {}) });
     }
-    case 'POST aliases': {
+    case 'CreateAlias': {
       const input = parseBody(createAliasSchema, body);
       const alias = createAlias(fn, {
         name: input.Name,
@@ -270,7 +236,7 @@ async function route(
       await ctx.save();
       return send(res, 201, aliasJson(ctx, fn, alias));
     }
-    case 'GET aliases': {
+    case 'ListAliases': {
       const version = q.get('FunctionVersion');
       const all = Object.values(fn.aliases)
         .filter((a) => !version || a.functionVersion === version)
@@ -278,11 +244,11 @@ async function route(
       const { slice, next } = page(all, q.get('Marker'), q.get('MaxItems'));
       return send(res, 200, { Aliases: slice, ...(next ? { NextMarker: next } : {}) });
     }
-    case 'GET aliases/*':
-      return send(res, 200, aliasJson(ctx, fn, getAlias(fn, subName as string)));
-    case 'PUT aliases/*': {
+    case 'GetAlias':
+      return send(res, 200, aliasJson(ctx, fn, getAlias(fn, aliasName)));
+    case 'UpdateAlias': {
       const input = parseBody(updateAliasSchema, body);
-      const alias = updateAlias(fn, subName as string, {
+      const alias = updateAlias(fn, aliasName, {
         functionVersion: input.FunctionVersion,
         description: input.Description,
         weights: input.RoutingConfig ? (input.RoutingConfig.AdditionalVersionWeights ?? {}) : undefined,
@@ -291,19 +257,15 @@ async function route(
       await ctx.save();
       return send(res, 200, aliasJson(ctx, fn, alias));
     }
-    case 'DELETE aliases/*': {
-      deleteAlias(fn, subName as string);
+    case 'DeleteAlias': {
+      deleteAlias(fn, aliasName);
       await ctx.save();
       return send(res, 204, undefined);
     }
-    case 'POST invocations':
+    case 'Invoke':
       return invokeRoute(ctx, req, res, body, rawName, qualifier);
   }
-  throw new LambdaApiError(
-    'UnknownOperationException',
-    404,
-    `The local cloud does not implement ${method} ${url.pathname}`,
-  );
+  throw new Error(`lambda: no handler for routed operation ${route.operation}`);
 }
 
 function codeJson(ctx: ServiceContext, c: FunctionConfig) {

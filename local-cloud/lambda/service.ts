@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { CLOUDWATCH_TARGET_PREFIX, handleCloudWatch } from '../cloudwatch/api.js';
-import { AppMetricsStore } from '../cloudwatch/app-metrics.js';
-import { parseEmf } from '../cloudwatch/emf.js';
-import { MetricsStore } from '../cloudwatch/metrics.js';
+import type { AwsService } from '../aws-endpoint.js';
+import type { FunctionTelemetry } from '../cloudwatch/service.js';
 import { effectiveQualifier, functionArn, parseFunctionName } from './arn.js';
 import { snapshotBundle } from './code-store.js';
 import {
@@ -25,7 +22,7 @@ import {
 import { EnvironmentManager, type EnvironmentSpec } from './environments.js';
 import { LambdaApiError } from './errors.js';
 import { type FunctionConfig, type FunctionRecord, LATEST, type LambdaState } from './model.js';
-import { handleLambdaRest, isLambdaPath } from './rest-api.js';
+import { serveLambdaRest } from './rest-api.js';
 import { pickVersion } from './routing.js';
 import { StateStore } from './store.js';
 
@@ -35,6 +32,8 @@ export interface LambdaServiceOptions {
   accountId: string;
   /** AWS_ENDPOINT_URL given to every function, so their SDK clients reach the local cloud. */
   awsEndpoint: string;
+  /** Where invocations and function output go, as Lambda feeds CloudWatch (none: not recorded). */
+  cloudwatch?: FunctionTelemetry;
   /** Stop an environment after this long without work (default 5 min). */
   idleMs?: number;
   /** Concurrent environments per version before calls queue (default: the number of cores, at least 2). */
@@ -66,9 +65,8 @@ export interface InvokeResult {
   payload: Buffer;
 }
 
-export interface LambdaService {
-  /** Serves Lambda REST (/2015-03-31/…) and CloudWatch GetMetricData; false when the request is not ours. */
-  handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<boolean>;
+/** `serve` answers the Lambda REST operations routed to it (routes.ts). */
+export interface LambdaService extends AwsService {
   /** Creates the function or updates $LATEST's code and configuration; a no-op when nothing changed. */
   ensureFunction(def: FunctionDefinition): Promise<void>;
   invoke(functionName: string, qualifier: string | undefined, payload: Buffer): Promise<InvokeResult>;
@@ -81,8 +79,6 @@ export interface LambdaService {
     functionVersion: string,
     weights?: Record<string, number>,
   ): Promise<void>;
-  /** The CloudWatch-like invocation metrics (also served through GetMetricData). */
-  metrics(): MetricsStore;
   /** Live execution environments per `function:version`. */
   environments(): Record<string, number>;
   /** The control-plane state (read-only use). */
@@ -103,18 +99,13 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
   const store = new StateStore(path.join(lambdaDir, 'state.json'), () => state);
   const clock = opts.clock ?? { now: () => Date.now() };
   const random = opts.random ?? Math.random;
-  const metrics = new MetricsStore();
-  const appMetrics = new AppMetricsStore();
   const manager = new EnvironmentManager({
     tmpRoot,
     idleMs: opts.idleMs ?? 300_000,
     // More environments than cores only adds context switches (measured on 2 cores: 2 ≥ 4).
     maxPerVersion: opts.maxEnvironmentsPerVersion ?? Math.max(2, availableParallelism()),
     log: opts.log,
-    // What CloudWatch Logs does with EMF lines on AWS: custom metrics, queryable by GetMetricData.
-    onMetricLine: (line) => {
-      for (const p of parseEmf(line, clock.now())) appMetrics.record(p);
-    },
+    onOutputLine: opts.cloudwatch && ((line) => opts.cloudwatch?.functionOutput(line)),
   });
   const ctx: ServiceContext = {
     state,
@@ -214,7 +205,7 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
         }),
       };
     }
-    metrics.record({
+    opts.cloudwatch?.recordInvocation({
       functionName: fn.name,
       resource: q === undefined ? fn.name : `${fn.name}:${q}`,
       executedVersion: config.version,
@@ -273,23 +264,7 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
   }
 
   return {
-    async handle(req, res, body) {
-      const url = req.url ?? '/';
-      const target = req.headers['x-amz-target'];
-      if (
-        req.method === 'POST' &&
-        typeof target === 'string' &&
-        target.startsWith(CLOUDWATCH_TARGET_PREFIX)
-      ) {
-        const out = handleCloudWatch(target, body, { lambda: metrics, app: appMetrics });
-        res.writeHead(out.status, { ...out.headers, 'x-amzn-requestid': randomUUID() });
-        res.end(out.body);
-        return true;
-      }
-      if (!isLambdaPath(url)) return false;
-      await handleLambdaRest(ctx, req, res, body);
-      return true;
-    },
+    serve: (call, res) => serveLambdaRest(ctx, call, res),
     ensureFunction,
     invoke,
     async publishVersion(functionName, req = {}) {
@@ -303,7 +278,6 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
       else createAlias(fn, { name: alias, functionVersion, weights });
       await store.save();
     },
-    metrics: () => metrics,
     environments: () => manager.counts(),
     state: () => state,
     async close() {

@@ -4,12 +4,15 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { AwsCall, AwsService } from '../aws-endpoint.js';
 import { decodeRequestBody, remainingContentEncoding, S3RequestError, s3ErrorXml } from './aws-chunked.js';
 import { createDurableStore } from './durable-store.js';
 import { type ObjectCreatedEvent, objectCreatedEvent, objectWriteReason } from './object-created.js';
+import { toPathStyle } from './virtual-host.js';
 
 /**
- * S3 behind the local cloud's single endpoint: s3rver on an internal loopback port does the S3 API;
+ * S3 behind the local cloud's single endpoint, where the routing table (routes.ts) sends every request
+ * no other service claims: s3rver on an internal loopback port does the S3 API;
  * this layer in front decodes aws-chunked bodies and verifies checksums (which s3rver would store
  * verbatim), drops the signature (any credentials are accepted), and turns successful object writes
  * into EventBridge "Object Created" events.
@@ -26,8 +29,7 @@ export interface S3ServiceOptions {
   log?: (line: string) => void;
 }
 
-export interface S3Service {
-  handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void>;
+export interface S3Service extends AwsService {
   close(): Promise<void>;
 }
 
@@ -50,7 +52,7 @@ export async function startS3Service(opts: S3ServiceOptions): Promise<S3Service>
   const { port } = (await s3rver.run()) as AddressInfo;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
+  async function serve({ req, body: raw }: AwsCall, res: ServerResponse): Promise<void> {
     const requestId = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
     const pathAndQuery = toPathStyle(String(req.headers.host ?? ''), req.url ?? '/');
     const url = new URL(pathAndQuery, 'http://local');
@@ -131,21 +133,12 @@ export async function startS3Service(opts: S3ServiceOptions): Promise<S3Service>
   }
 
   return {
-    handle,
+    serve,
     async close() {
       agent.destroy();
       await s3rver.close();
     },
   };
-}
-
-/**
- * Clients that are not told to use path-style address a bucket as `<bucket>.localhost:<port>`
- * (the SDK v3 does with endpoint http://localhost:4566). Everything behind this point is path-style.
- */
-export function toPathStyle(host: string, pathAndQuery: string): string {
-  const m = /^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.(?:s3\.)?localhost(?::\d+)?$/i.exec(host);
-  return m ? `/${m[1]}${pathAndQuery.startsWith('/') ? '' : '/'}${pathAndQuery}` : pathAndQuery;
 }
 
 function encodeKey(key: string): string {

@@ -1,11 +1,12 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import type { AwsService } from '../aws-endpoint.js';
+import { sendAwsError } from '../protocols.js';
 import { handleSfnOperation, SfnApiError } from './api.js';
 import { ExecutionEngine } from './engine.js';
 import { SfnStore } from './store.js';
 import type { Invoke } from './task-handlers.js';
 
-/** Step Functions on the shared endpoint: requests whose X-Amz-Target starts with AWSStepFunctions. */
+/** Step Functions: `serve` answers the JSON 1.0 operations the routing table (routes.ts) sends here. */
 export interface SfnServiceOptions {
   dataDir: string;
   region: string;
@@ -15,16 +16,13 @@ export interface SfnServiceOptions {
   log?: (line: string) => void;
 }
 
-export interface SfnService {
-  handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void>;
+export interface SfnService extends AwsService {
   /** In-process calls (the event bus target, bootstrap) go through the same code as the wire API. */
   call(operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** Waits for running executions to finish (tests). */
   drain(): Promise<void>;
   close(): Promise<void>;
 }
-
-export const SFN_TARGET_PREFIX = 'AWSStepFunctions.';
 
 export async function startSfnService(opts: SfnServiceOptions): Promise<SfnService> {
   const store = new SfnStore(path.join(opts.dataDir, 'sfn'));
@@ -33,31 +31,31 @@ export async function startSfnService(opts: SfnServiceOptions): Promise<SfnServi
   const ctx = { region: opts.region, accountId: opts.accountId, store, engine };
 
   return {
-    async handle(req, res, body) {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const operation = target.slice(SFN_TARGET_PREFIX.length);
-      const send = (status: number, payload: unknown) => {
-        const text = JSON.stringify(payload);
-        res.writeHead(status, {
-          'content-type': 'application/x-amz-json-1.0',
-          'content-length': Buffer.byteLength(text),
-        });
-        res.end(text);
-      };
+    async serve({ route, body }, res) {
+      const { operation } = route;
       let input: unknown;
       try {
         input = body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
       } catch {
-        send(400, { __type: 'SerializationException', message: 'request body is not JSON' });
-        return;
+        return sendAwsError(res, 'json', {
+          status: 400,
+          type: 'SerializationException',
+          message: 'request body is not JSON',
+        });
       }
       try {
-        send(200, await handleSfnOperation(ctx, operation, input));
+        const text = JSON.stringify(await handleSfnOperation(ctx, operation, input));
+        res.writeHead(200, {
+          'content-type': 'application/x-amz-json-1.0',
+          'content-length': Buffer.byteLength(text),
+        });
+        res.end(text);
       } catch (err) {
-        if (err instanceof SfnApiError) send(err.status, { __type: err.type, message: err.message });
-        else {
+        if (err instanceof SfnApiError) {
+          sendAwsError(res, 'json', { status: err.status, type: err.type, message: err.message });
+        } else {
           opts.log?.(`sfn: ${operation} failed: ${String(err)}`);
-          send(500, { __type: 'InternalFailure', message: String(err) });
+          sendAwsError(res, 'json', { status: 500, type: 'InternalFailure', message: String(err) });
         }
       }
     },

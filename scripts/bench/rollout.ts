@@ -140,7 +140,7 @@ async function main() {
         await sleep(5);
       }
       for (let k = 0; k < 20; k++) {
-        cloud.lambda.metrics().record({
+        cloud.cloudwatch.recordInvocation({
           functionName: RECOMMEND_FUNCTION_NAME,
           resource: `${RECOMMEND_FUNCTION_NAME}:${LIVE_ALIAS}`,
           executedVersion: candidate,

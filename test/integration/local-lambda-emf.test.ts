@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsEndpoint } from '../../local-cloud/aws-endpoint.js';
+import { createCloudWatchService } from '../../local-cloud/cloudwatch/service.js';
 import { createLambdaService, type LambdaService } from '../../local-cloud/lambda/index.js';
 import { writeEchoBundle } from '../support/lambda/echo-bundle.js';
 
@@ -42,25 +44,16 @@ describe('local Lambda: EMF lines become CloudWatch metrics', () => {
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'hm-lambda-emf-'));
+    const cloudwatch = createCloudWatchService();
     svc = await createLambdaService({
       dataDir: path.join(work, 'data'),
       region: 'us-east-1',
       accountId: '000000000000',
       awsEndpoint: 'http://127.0.0.1:1',
       updateSettleMs: 50,
+      cloudwatch,
     });
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        void svc.handle(req, res, Buffer.concat(chunks)).then((handled) => {
-          if (!handled) {
-            res.writeHead(404);
-            res.end();
-          }
-        });
-      });
-    });
+    server = createServer(awsEndpoint({ lambda: svc, cloudwatch }));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     cw = new CloudWatchClient({ endpoint, region: 'us-east-1', credentials });

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCloudWatchService } from '../../local-cloud/cloudwatch/service.js';
 import { createLambdaService, type LambdaService } from '../../local-cloud/lambda/index.js';
 import { type EchoResult, writeEchoBundle } from '../support/lambda/echo-bundle.js';
 
@@ -12,6 +13,7 @@ describe('local Lambda execution environments', () => {
   let work: string;
   let dataDir: string;
   let svc: LambdaService;
+  const cloudwatch = createCloudWatchService();
   const logs: string[] = [];
 
   const call = async (qualifier: string | undefined, event: unknown = {}, fn = 'echo-env') => {
@@ -30,6 +32,7 @@ describe('local Lambda execution environments', () => {
       awsEndpoint: 'http://127.0.0.1:4566',
       idleMs: 600,
       maxEnvironmentsPerVersion: 3,
+      cloudwatch,
       log: (l) => logs.push(l),
     });
     const b1 = await writeEchoBundle(path.join(work, 'b1'), 'one');
@@ -146,9 +149,14 @@ describe('local Lambda execution environments', () => {
     expect(afterCrash.functionError).toBeUndefined();
     expect(afterCrash.body.moduleId).not.toBe(afterTimeout.body.moduleId);
 
-    const errors = svc
-      .metrics()
-      .query('Errors', { FunctionName: 'echo-env', ExecutedVersion: '1' }, 'Sum', 3600, 0, 2 ** 31);
+    const errors = cloudwatch.lambdaMetrics.query(
+      'Errors',
+      { FunctionName: 'echo-env', ExecutedVersion: '1' },
+      'Sum',
+      3600,
+      0,
+      2 ** 31,
+    );
     expect(errors.values.reduce((a, b) => a + b, 0)).toBe(3);
   });
 

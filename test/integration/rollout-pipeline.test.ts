@@ -97,7 +97,7 @@ describe('rollout pipeline on the local cloud', () => {
       const candidate = Object.keys(a ? weights(a) : {})[0];
       if (!candidate) return;
       for (let i = 0; i < 5; i++) {
-        f.cloud.lambda.metrics().record({
+        f.cloud.cloudwatch.recordInvocation({
           functionName: 'hypermob-recommend',
           resource: 'hypermob-recommend:live',
           executedVersion: candidate,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { handleCloudWatch } from '../../local-cloud/cloudwatch/api.js';
+import { getMetricData } from '../../local-cloud/cloudwatch/api.js';
 import { AppMetricsStore } from '../../local-cloud/cloudwatch/app-metrics.js';
 import { mayBeEmf, parseEmf } from '../../local-cloud/cloudwatch/emf.js';
 import { parseInsights } from '../../local-cloud/cloudwatch/insights.js';
@@ -196,19 +196,14 @@ describe('GetMetricData over custom namespaces', () => {
         },
       ],
     };
-    const out = handleCloudWatch(
-      'GraniteServiceVersion20100801.GetMetricData',
-      Buffer.from(JSON.stringify(body)),
-      { lambda: new MetricsStore(), app },
-    );
+    const out = getMetricData(Buffer.from(JSON.stringify(body)), { lambda: new MetricsStore(), app });
     expect(out.status).toBe(200);
     const results = JSON.parse(out.body).MetricDataResults as { Id: string; Values: number[] }[];
     expect(results.map((r) => [r.Id, r.Values])).toEqual([
       ['stat', [2]],
       ['deg', [2]],
     ]);
-    const bad = handleCloudWatch(
-      'GraniteServiceVersion20100801.GetMetricData',
+    const bad = getMetricData(
       Buffer.from(
         JSON.stringify({
           ...body,
