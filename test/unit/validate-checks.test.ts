@@ -1,13 +1,11 @@
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
-import {
-  checkAccuracy,
-  checkNonRegression,
-  measureAccuracy,
-} from '../../functions/rollout/validate/check-accuracy.js';
+import { checkAccuracy, measureAccuracy } from '../../functions/rollout/validate/check-accuracy.js';
+import { checkFinite } from '../../functions/rollout/validate/check-finite.js';
 import { checkLatency, measureLatency } from '../../functions/rollout/validate/check-latency.js';
-import { checkFinite, checkRanges } from '../../functions/rollout/validate/check-outputs.js';
+import { checkNonRegression } from '../../functions/rollout/validate/check-non-regression.js';
 import { inspectOnnx } from '../../functions/rollout/validate/check-parses.js';
+import { checkRanges } from '../../functions/rollout/validate/check-ranges.js';
 import type { CheckResult } from '../../functions/rollout/validate/check-result.js';
 import { checkSeatpos } from '../../functions/rollout/validate/check-seatpos.js';
 import { checkSize } from '../../functions/rollout/validate/check-size.js';
@@ -38,9 +36,9 @@ describe('size', () => {
 describe('parses', () => {
   const encode = (m: onnxProto.onnx.IModelProto) => onnxProto.onnx.ModelProto.encode(m).finish();
   it('needs an IR version and a graph, not just decodable protobuf', () => {
-    expect(inspectOnnx(new Uint8Array()).check.summary).toMatch(/no ir_version/);
-    expect(inspectOnnx(encode({ irVersion: 8 })).check.summary).toMatch(/no graph/);
-    expect(inspectOnnx(new TextEncoder().encode('{"not":"onnx"}')).check.status).toBe('failed');
+    expect(inspectOnnx(new Uint8Array()).verdict.summary).toMatch(/no ir_version/);
+    expect(inspectOnnx(encode({ irVersion: 8 })).verdict.summary).toMatch(/no graph/);
+    expect(inspectOnnx(new TextEncoder().encode('{"not":"onnx"}')).verdict.status).toBe('failed');
   });
   it('lists operators and opsets of a real model', () => {
     const bytes = encode({
@@ -52,8 +50,8 @@ describe('parses', () => {
       ],
       graph: { node: [{ opType: 'LinearRegressor', domain: 'ai.onnx.ml' }, { opType: 'Identity' }] },
     });
-    const { check, info } = inspectOnnx(bytes);
-    expect(check.status).toBe('passed');
+    const { verdict, info } = inspectOnnx(bytes);
+    expect(verdict.status).toBe('passed');
     expect(info?.operators).toEqual(['ai.onnx.ml:LinearRegressor', 'ai.onnx:Identity']);
     expect(info?.opsets).toEqual([
       { domain: 'ai.onnx', version: 17 },
@@ -185,7 +183,7 @@ describe('seatpos', () => {
     expect(constant.status).toBe('failed');
     expect(constant.summary).toContain('does not vary');
   });
-  it('stature alone clears the threshold (SEAT-FIT.md §5: r ≈ 0.80)', () => {
+  it('stature alone clears the threshold (docs/dataset.md anchors: r ≈ 0.80)', () => {
     const stature = SEATPOS.rows.map((r) => r[0] as number);
     const c = checkSeatpos(stature, SEATPOS, 0.6);
     expect(c.status).toBe('passed');

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CHECKS } from '../../functions/rollout/validate/checks.js';
 import type { ValidationReport } from '../../functions/rollout/validate/report.js';
+import { inOrder } from '../../functions/rollout/validate/run-checks.js';
 import { setClients } from '../../functions/shared/aws-clients.js';
 import { BROKEN_MODELS, canonicalModelBytes, permutedMetadataModel } from '../support/onnx-fixtures.js';
 
@@ -187,18 +189,7 @@ describe('validate handler', () => {
     expect(r.model.sha256).toBe(sha256(bytes));
     expect(r.live.compared).toBe(false);
     expect(r.live.reason).toMatch(/first rollout/);
-    expect(r.checks.map((c) => c.name)).toEqual([
-      'size',
-      'parses',
-      'loads',
-      'contract',
-      'finite',
-      'ranges',
-      'accuracy',
-      'non_regression',
-      'latency',
-      'seatpos',
-    ]);
+    expect(r.checks.map((c) => c.name)).toEqual(inOrder(CHECKS).map((c) => c.id));
     expect(r.goldenData.golden.rows).toBe(1000);
     expect(r.goldenData.seatpos.rows).toBe(38);
     expect(r.thresholds.maxRegression).toBe(0.05);

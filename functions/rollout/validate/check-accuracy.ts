@@ -1,7 +1,8 @@
 import { TARGETS, type Target } from '../../shared/contract.js';
 import { clampToActuators } from '../../shared/inference.js';
-import type { Predictions } from './check-outputs.js';
-import { type CheckResult, fmt, passedOrFailed } from './check-result.js';
+import { defineCheck, noInference } from './check.js';
+import { fmt, passedOrFailed, type Verdict } from './check-result.js';
+import type { Predictions } from './facts.js';
 import { headline, NOISE_FLOOR_RMSE } from './thresholds.js';
 
 /**
@@ -39,7 +40,7 @@ export function measureAccuracy(pred: Predictions, truth: ReadonlyArray<Readonly
 }
 
 /** Every target's RMSE ≤ factor × its noise floor (a NaN RMSE fails). */
-export function checkAccuracy(acc: Accuracy, factor: number): CheckResult {
+export function checkAccuracy(acc: Accuracy, factor: number): Verdict {
   const perTarget = Object.fromEntries(
     TARGETS.map((t) => {
       const limit = factor * NOISE_FLOOR_RMSE[t];
@@ -58,7 +59,6 @@ export function checkAccuracy(acc: Accuracy, factor: number): CheckResult {
   );
   const failed = TARGETS.filter((t) => !perTarget[t]?.passed);
   return {
-    name: 'accuracy',
     status: passedOrFailed(failed.length === 0),
     summary:
       failed.length === 0
@@ -78,30 +78,14 @@ function worstRatio(acc: Accuracy): string {
   return `${worst} ${fmt(acc.rmse[worst] / NOISE_FLOOR_RMSE[worst])} ×`;
 }
 
-/**
- * The candidate's headline may be at most `maxRegression` worse than the live model's, both measured
- * now on the same golden set (a stored figure could come from another golden set).
- */
-export function checkNonRegression(candidate: Accuracy, live: Accuracy, maxRegression: number): CheckResult {
-  const limit = live.headline * (1 + maxRegression);
-  const change = candidate.headline / live.headline - 1;
-  const ok = candidate.headline <= limit;
-  const perTargetChange = Object.fromEntries(TARGETS.map((t) => [t, candidate.rmse[t] / live.rmse[t] - 1]));
-  return {
-    name: 'non_regression',
-    status: passedOrFailed(ok),
-    summary: `headline ${fmt(candidate.headline)} vs live ${fmt(live.headline)} (${change >= 0 ? '+' : ''}${fmt(
-      100 * change,
-    )} %, limit +${fmt(100 * maxRegression)} %)`,
-    details: {
-      metric: 'mean over targets of served RMSE / noise floor',
-      candidate: candidate.headline,
-      live: live.headline,
-      change,
-      maxRegression,
-      limit,
-      perTargetChange,
-      liveRmse: live.rmse,
-    },
-  };
-}
+/** Provides the accuracy it measured, passed or failed: non_regression compares it with the live model's. */
+export const accuracyCheck = defineCheck({
+  id: 'accuracy',
+  order: 70,
+  needs: ['model', 'predictions', 'golden'],
+  provides: { accuracy: noInference },
+  run: ({ predictions, golden }, th) => {
+    const accuracy = measureAccuracy(predictions, golden.y);
+    return { ...checkAccuracy(accuracy, th.accuracyRmseFactor), provides: { accuracy } };
+  },
+});

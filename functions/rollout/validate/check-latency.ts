@@ -1,4 +1,5 @@
-import { type CheckResult, fmt, passedOrFailed } from './check-result.js';
+import { defineCheck } from './check.js';
+import { fmt, passedOrFailed, type Verdict } from './check-result.js';
 
 /**
  * Batch inference time per row over the golden set: one warm-up run (first-run allocations and lazy
@@ -30,11 +31,21 @@ export function checkLatency(
   measured: { medianUsPerRow: number; runsUsPerRow: number[] },
   rows: number,
   budgetUsPerRow: number,
-): CheckResult {
+): Verdict {
   return {
-    name: 'latency',
     status: passedOrFailed(measured.medianUsPerRow <= budgetUsPerRow),
     summary: `median ${fmt(measured.medianUsPerRow)} µs per row over ${rows} rows (budget ${fmt(budgetUsPerRow)} µs)`,
     details: { rows, budgetUsPerRow, ...measured },
   };
 }
+
+export const latencyCheck = defineCheck({
+  id: 'latency',
+  order: 90,
+  needs: ['model', 'golden'],
+  run: async ({ model, golden }, th) => {
+    const rows = golden.x.length;
+    const measured = await measureLatency(() => model.predict(golden.x), rows, th.latencyRuns);
+    return checkLatency(measured, rows, th.latencyBudgetUsPerRow);
+  },
+});

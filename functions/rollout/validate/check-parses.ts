@@ -1,5 +1,6 @@
 import onnxProto from 'onnx-proto';
-import { type CheckResult, passedOrFailed } from './check-result.js';
+import { defineCheck } from './check.js';
+import type { Verdict } from './check-result.js';
 
 /**
  * "Parses as ONNX": the bytes decode as an ONNX ModelProto that has an IR version and a graph.
@@ -18,7 +19,7 @@ export interface OnnxFileInfo {
 
 const toNumber = (v: unknown): number => Number(v ?? 0);
 
-export function inspectOnnx(bytes: Uint8Array): { check: CheckResult; info?: OnnxFileInfo } {
+export function inspectOnnx(bytes: Uint8Array): { verdict: Verdict; info?: OnnxFileInfo } {
   let model: onnxProto.onnx.ModelProto;
   try {
     model = onnxProto.onnx.ModelProto.decode(bytes);
@@ -43,9 +44,8 @@ export function inspectOnnx(bytes: Uint8Array): { check: CheckResult; info?: Onn
     operators,
   };
   return {
-    check: {
-      name: 'parses',
-      status: passedOrFailed(true),
+    verdict: {
+      status: 'passed',
       summary: `ONNX IR ${irVersion}, ${nodes.length} nodes (${operators.join(', ')})`,
       details: { ...info },
     },
@@ -53,6 +53,18 @@ export function inspectOnnx(bytes: Uint8Array): { check: CheckResult; info?: Onn
   };
 }
 
-function fail(summary: string): { check: CheckResult } {
-  return { check: { name: 'parses', status: 'failed', summary } };
+function fail(summary: string): { verdict: Verdict } {
+  return { verdict: { status: 'failed', summary } };
 }
+
+export const parsesCheck = defineCheck({
+  id: 'parses',
+  order: 20,
+  needs: ['bytes'],
+  provides: { onnx: 'not an ONNX model' },
+  run: ({ bytes }) => {
+    if (bytes.length === 0) return { status: 'failed', summary: 'the file is empty' };
+    const { verdict, info } = inspectOnnx(bytes);
+    return { ...verdict, provides: info ? { onnx: info } : {} };
+  },
+});

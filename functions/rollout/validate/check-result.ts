@@ -1,38 +1,29 @@
 /**
- * One check's verdict as it appears in the report. `skipped` is not a pass: it says the check could
+ * A check's verdict as it appears in the report. `skipped` is not a pass: it says the check could
  * not run (the model did not load, or there is no live model to compare with) and why.
  */
-export const CHECK_NAMES = [
-  'size',
-  'parses',
-  'loads',
-  'contract',
-  'finite',
-  'ranges',
-  'accuracy',
-  'non_regression',
-  'latency',
-  'seatpos',
-] as const;
-export type CheckName = (typeof CHECK_NAMES)[number];
-
 export type CheckStatus = 'passed' | 'failed' | 'skipped';
 
-export interface CheckResult {
-  name: CheckName;
-  status: CheckStatus;
-  /** One line for people: the measured number against its threshold, or why the check was skipped. */
+/** What a check that ran concluded; the registry entry (check.ts) adds the name. */
+export interface Verdict {
+  status: Exclude<CheckStatus, 'skipped'>;
+  /** One line for people: the measured number against its threshold. */
   summary: string;
   /** Every number the verdict rests on. */
   details?: Record<string, unknown>;
 }
 
-export function passedOrFailed(ok: boolean): CheckStatus {
-  return ok ? 'passed' : 'failed';
+export interface CheckResult {
+  /** The check's id in the registry (checks.ts). */
+  name: string;
+  status: CheckStatus;
+  /** One line for people: the measured number against its threshold, or why the check was skipped. */
+  summary: string;
+  details?: Record<string, unknown>;
 }
 
-export function skipped(name: CheckName, reason: string): CheckResult {
-  return { name, status: 'skipped', summary: reason };
+export function passedOrFailed(ok: boolean): Verdict['status'] {
+  return ok ? 'passed' : 'failed';
 }
 
 /** Numbers in summaries: enough digits to compare with a threshold, no float noise. */

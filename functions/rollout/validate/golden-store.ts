@@ -2,8 +2,16 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { s3 } from '../../shared/aws-clients.js';
 import { FEATURES, TARGETS } from '../../shared/contract.js';
 import { parseDataset, toMatrices } from '../../shared/dataset.js';
-import { parseSeatpos } from '../../shared/seatpos.js';
-import type { GoldenData } from './validate.js';
+import { parseSeatpos, type Seatpos } from '../../shared/seatpos.js';
+
+/** The data a candidate is judged on. */
+export interface GoldenData {
+  /** Golden feature rows in canonical FEATURES order. */
+  x: number[][];
+  /** Golden targets in canonical TARGETS order. */
+  y: number[][];
+  seatpos: Seatpos;
+}
 
 /**
  * The golden set and the seatpos drivers live in the bucket under a reserved prefix so they can be

@@ -2,7 +2,9 @@ import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { lambda } from '../../shared/aws-clients.js';
 import { fetchVerifiedModel } from '../../shared/model-store.js';
 import { readLive } from '../shared/live-alias.js';
-import type { LiveInput } from './validate.js';
+
+/** The live model's bytes, or why there is none to compare with. */
+export type LiveInput = { bytes: Uint8Array } | { unavailable: string };
 
 /** Which model serves now: the alias's primary version and the bytes pinned in its configuration. */
 export interface LiveIdentity {

@@ -1,34 +1,7 @@
 import { ACTUATOR_RANGES, TARGETS, type Target } from '../../shared/contract.js';
-import { type CheckResult, fmt, passedOrFailed } from './check-result.js';
-
-/** Predictions are rows in canonical TARGETS order, one per golden record. */
-export type Predictions = ReadonlyArray<ReadonlyArray<number>>;
-
-/** No NaN or ±Infinity anywhere on the golden set: the service cannot clamp a NaN into a setting. */
-export function checkFinite(pred: Predictions): CheckResult {
-  const perTarget = Object.fromEntries(TARGETS.map((t) => [t, 0])) as Record<Target, number>;
-  let rows = 0;
-  for (const row of pred) {
-    let bad = false;
-    TARGETS.forEach((t, i) => {
-      if (!Number.isFinite(row[i])) {
-        perTarget[t]++;
-        bad = true;
-      }
-    });
-    if (bad) rows++;
-  }
-  const names = TARGETS.filter((t) => perTarget[t] > 0);
-  return {
-    name: 'finite',
-    status: passedOrFailed(rows === 0),
-    summary:
-      rows === 0
-        ? `all ${pred.length}×${TARGETS.length} predictions finite`
-        : `${rows} of ${pred.length} golden rows have NaN/Inf (${names.join(', ')})`,
-    details: { rows: pred.length, nonFiniteRows: rows, nonFinitePerTarget: perTarget },
-  };
-}
+import { defineCheck } from './check.js';
+import { fmt, passedOrFailed, type Verdict } from './check-result.js';
+import type { Predictions } from './facts.js';
 
 /**
  * Outputs within the actuator ranges, beyond a tolerance. A prediction is "far out" when it lies
@@ -37,7 +10,7 @@ export function checkFinite(pred: Predictions): CheckResult {
  * normal for unconstrained regressions on clipped targets (the service clamps them) and are only
  * counted. Non-finite values are the finite check's business and are not counted here.
  */
-export function checkRanges(pred: Predictions, margin: number, maxFraction: number): CheckResult {
+export function checkRanges(pred: Predictions, margin: number, maxFraction: number): Verdict {
   const outside = Object.fromEntries(TARGETS.map((t) => [t, 0])) as Record<Target, number>;
   const farOutside = { ...outside };
   const worst = Object.fromEntries(TARGETS.map((t) => [t, 0])) as Record<Target, number>;
@@ -65,7 +38,6 @@ export function checkRanges(pred: Predictions, margin: number, maxFraction: numb
     .map((t) => `${t} up to ${fmt(worst[t])} spans out`)
     .join(', ');
   return {
-    name: 'ranges',
     status: passedOrFailed(ok),
     summary: `${fmt(100 * fraction)} % of golden rows beyond an actuator range by > ${fmt(margin)} span (limit ${fmt(
       100 * maxFraction,
@@ -82,3 +54,10 @@ export function checkRanges(pred: Predictions, margin: number, maxFraction: numb
     },
   };
 }
+
+export const rangesCheck = defineCheck({
+  id: 'ranges',
+  order: 60,
+  needs: ['model', 'predictions'],
+  run: ({ predictions }, th) => checkRanges(predictions, th.rangeMargin, th.maxOutOfRangeFraction),
+});
