@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { MODEL_BUCKET_NAME } from '../system/manifest.js';
 import { contextKeyOf, SETTINGS, type SettingName, type SettingValues } from '../system/settings.js';
 
 /**
@@ -50,12 +49,16 @@ export const contextSchema = z.object({
       .regex(/^\d{12}$/)
       .optional(),
   ),
-  /** Bucket names are global: a second deployment (another account or region) needs its own. */
+  /**
+   * Bucket names are global across all AWS accounts: the default on AWS is
+   * `hypermob-models-<account>-<region>`, so a second account, region or redeploy gets its own;
+   * name one here to use another (docs/deploy.md, "First deploy").
+   */
   modelBucketName: fromCli(
     z
       .string()
-      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)
-      .default(MODEL_BUCKET_NAME),
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (3-63 of a-z 0-9 . -)')
+      .optional(),
   ),
   /** Noncurrent model versions older than this are deleted… */
   noncurrentVersionDays: fromCli(int(1, 3650).default(90)),

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { MODEL_BUCKET_NAME } from '../system/manifest.js';
 import type { HypermobConfig } from './config.js';
 import { ModelBucket } from './model-bucket.js';
 import { Monitoring } from './monitoring.js';
@@ -20,28 +21,39 @@ export interface HypermobStackProps extends StackProps {
   bundles: FunctionBundles;
 }
 
+/**
+ * `hypermob-models-<account>-<region>`: bucket names are global, so the local cloud's plain name
+ * would clash with any other account that deployed first. CloudFormation resolves the tokens.
+ */
+export function defaultBucketName(stack: Stack): string {
+  return `${MODEL_BUCKET_NAME}-${stack.account}-${stack.region}`;
+}
+
 /** Thin on purpose: one construct per concern, wired together. */
 export class HypermobStack extends Stack {
   readonly models: ModelBucket;
   readonly service: RecommendService;
   readonly rollout: Rollout;
   readonly monitoring: Monitoring;
+  /** The model bucket's name: the context's modelBucketName, or one unique to the account and region. */
+  readonly bucketName: string;
 
   constructor(scope: Construct, id: string, props: HypermobStackProps) {
     super(scope, id, props);
     const c = props.config;
     const logRetention = c.logRetentionDays as logs.RetentionDays;
-    const deployment = { bucketName: c.modelBucketName, settings: c.settings };
+    this.bucketName = c.modelBucketName ?? defaultBucketName(this);
+    const deployment = { bucketName: this.bucketName, settings: c.settings };
 
     this.models = new ModelBucket(this, 'Models', {
-      bucketName: c.modelBucketName,
+      bucketName: this.bucketName,
       noncurrentVersionDays: c.noncurrentVersionDays,
       noncurrentVersionsKept: c.noncurrentVersionsKept,
     });
     this.service = new RecommendService(this, 'Recommend', {
       bundleDir: props.bundles.recommend,
       bucket: this.models.bucket,
-      bucketName: c.modelBucketName,
+      bucketName: this.bucketName,
       deployment,
       initialModel: {
         key: c.initialModelKey,
@@ -59,7 +71,7 @@ export class HypermobStack extends Stack {
     this.rollout = new Rollout(this, 'Rollout', {
       bundleDirs: props.bundles,
       bucket: this.models.bucket,
-      bucketName: c.modelBucketName,
+      bucketName: this.bucketName,
       initialModelKey: c.initialModelKey,
       recommend: this.service.fn,
       deployment,

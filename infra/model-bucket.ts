@@ -59,8 +59,9 @@ export class ModelBucket extends Construct {
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
       ],
-      // Models, the golden set and the lineage records outlive the stack.
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Models, the golden set and the lineage records outlive the stack — but a bucket created by a
+      // first deployment that then failed is deleted with the rollback, so it cannot block the retry.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     // eventBridgeEnabled is set by CDK's singleton custom resource (PutBucketNotificationConfiguration).

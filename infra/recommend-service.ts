@@ -10,8 +10,8 @@ import { MAX_BODY_BYTES } from '../functions/shared/request.js';
 import { type Deployment, functionEnvironment } from '../system/environment.js';
 import { LIVE_ALIAS } from '../system/manifest.js';
 import { BundledFunction } from './bundled-function.js';
-import { modelReadPatterns, objectArns } from './model-keys.js';
-import { acknowledge, allow } from './nag.js';
+import { acknowledge } from './nag.js';
+import { grantManifestPermissions } from './roles.js';
 
 /**
  * `POST /recommend` on a REST API (stage `prod`) → alias `live` of `hypermob-recommend`. The alias is
@@ -78,13 +78,13 @@ export class RecommendService extends Construct {
     });
     this.fn = bundled.function;
     this.role = bundled.role;
-    allow(
-      this.role,
-      'ReadPinnedModels',
-      ['s3:GetObject', 's3:GetObjectVersion'],
-      objectArns(props.bucket, modelReadPatterns(props.initialModel.key)),
-      'a published version reads only the immutable model copy the release step pinned; object ARNs name keys that do not exist yet, so the pipeline prefix is the narrowest scope',
-    );
+    grantManifestPermissions(this.role, 'recommend', {
+      bucketArn: props.bucket.bucketArn,
+      recommendArn: this.fn.functionArn,
+      stateMachineArn: '',
+      executionsArn: '',
+      initialModelKey: props.initialModel.key,
+    });
 
     // The alias is created on a version that is published once and never again by CloudFormation:
     // its only property is the function name, so later deployments leave the resource — and the

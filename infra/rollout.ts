@@ -10,18 +10,9 @@ import { Construct } from 'constructs';
 import { ROLLOUT_STATE_MACHINE_NAME, rolloutEventPattern } from '../statemachines/rollout-trigger.js';
 import { ROLLOUT_ASL_PATH, rolloutSubstitutions } from '../statemachines/substitutions.js';
 import { type Deployment, functionEnvironment } from '../system/environment.js';
-import { LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../system/manifest.js';
 import { BundledFunction } from './bundled-function.js';
-import {
-  GOLDEN_DATA,
-  LINEAGE,
-  modelReadPatterns,
-  objectArns,
-  PINNED_MODELS,
-  REPORTS,
-  UPLOADED_MODELS,
-} from './model-keys.js';
-import { acknowledge, allow } from './nag.js';
+import { acknowledge } from './nag.js';
+import { grantManifestPermissions } from './roles.js';
 
 /**
  * The rollout pipeline: the state machine of statemachines/model-rollout.asl.json (the file the
@@ -91,72 +82,17 @@ export class Rollout extends Construct {
       resourceName: `${ROLLOUT_STATE_MACHINE_NAME}:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    const recommendArn = props.recommend.functionArn;
-    const aliasArn = `${recommendArn}:${LIVE_ALIAS}`;
-    const versionArns = `${recommendArn}:*`;
-    const bucket = props.bucket;
-    const goldenObjects = GOLDEN_DATA;
-    const reportObjects = REPORTS;
-
-    // Each statement matches an SDK call of the function's code (functions/rollout/**); docs/deploy.md
-    // lists them. GetFunctionConfiguration with a Qualifier (a version number) is authorized on the
-    // qualified ARN, hence <function>:* there.
-    const v = this.validate.role;
-    allow(
-      v,
-      'ReadCandidateLiveAndGolden',
-      S3_READ,
-      objectArns(bucket, [UPLOADED_MODELS, ...modelReadPatterns(props.initialModelKey), goldenObjects]),
-      WHY.objects,
-    );
-    allow(v, 'WriteReports', ['s3:PutObject'], objectArns(bucket, [reportObjects]), WHY.objects);
-    allow(v, 'ReadLiveAlias', ['lambda:GetAlias'], [recommendArn, aliasArn]);
-    allow(v, 'ReadLiveVersionConfig', ['lambda:GetFunctionConfiguration'], [versionArns], WHY.versions);
-
-    const rel = this.release.role;
-    allow(
-      rel,
-      'ReadUploadsAndPins',
-      S3_READ,
-      objectArns(bucket, [UPLOADED_MODELS, PINNED_MODELS]),
-      WHY.objects,
-    );
-    allow(
-      rel,
-      'PinModels',
-      ['s3:PutObject', 's3:DeleteObjectVersion'],
-      objectArns(bucket, [PINNED_MODELS]),
-      WHY.objects,
-    );
-    allow(rel, 'Lineage', ['s3:GetObject', 's3:PutObject'], objectArns(bucket, [LINEAGE]), WHY.objects);
-    allow(
-      rel,
-      'PublishRecommend',
-      [
-        'lambda:GetFunctionConfiguration',
-        'lambda:UpdateFunctionConfiguration',
-        'lambda:PublishVersion',
-        'lambda:ListVersionsByFunction',
-        'lambda:GetAlias',
-      ],
-      [recommendArn, aliasArn],
-    );
-    allow(rel, 'ProbeNewVersion', ['lambda:InvokeFunction'], [versionArns], WHY.versions);
-
-    const t = this.traffic.role;
-    allow(t, 'ReadUploadMetadata', S3_READ, objectArns(bucket, [UPLOADED_MODELS]), WHY.objects);
-    allow(t, 'Lineage', ['s3:GetObject', 's3:PutObject'], objectArns(bucket, [LINEAGE]), WHY.objects);
-    allow(t, 'MoveLiveAlias', ['lambda:GetAlias', 'lambda:UpdateAlias'], [recommendArn, aliasArn]);
-    allow(t, 'CheckRollbackVersion', ['lambda:GetFunctionConfiguration'], [versionArns], WHY.versions);
-    allow(t, 'ListRollouts', ['states:ListExecutions'], [stateMachineArn]);
-    allow(
-      t,
-      'SupersedeRollouts',
-      ['states:DescribeExecution', 'states:StopExecution'],
-      [executionArns],
-      WHY.executions,
-    );
-    allow(t, 'ReadCandidateMetrics', ['cloudwatch:GetMetricData'], ['*'], WHY.getMetricData);
+    // Each function's statements are data (system/permissions.ts), enforced by the local cloud too.
+    const names = {
+      bucketArn: props.bucket.bucketArn,
+      recommendArn: props.recommend.functionArn,
+      stateMachineArn,
+      executionsArn: executionArns,
+      initialModelKey: props.initialModelKey,
+    };
+    grantManifestPermissions(this.validate.role, 'validate', names);
+    grantManifestPermissions(this.release.role, 'release', names);
+    grantManifestPermissions(this.traffic.role, 'traffic', names);
 
     const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
       logGroupName: `/aws/vendedlogs/states/${ROLLOUT_STATE_MACHINE_NAME}`,
@@ -203,20 +139,6 @@ export class Rollout extends Construct {
     );
   }
 }
-
-const S3_READ = ['s3:GetObject', 's3:GetObjectVersion'];
-
-/** Why each wildcard is the narrowest scope IAM offers (cdk-nag IAM5 acknowledgements). */
-export const WHY = {
-  objects:
-    'object ARNs name keys that do not exist yet; the pattern is one pipeline prefix (or the *.onnx suffix the rollout trigger matches) of the one model bucket, never the whole bucket',
-  versions:
-    'each rollout publishes a new hypermob-recommend version whose number is unknown at deploy time; <function ARN>:* covers the versions and aliases of this one function only',
-  executions:
-    'execution names are made per upload; the wildcard covers executions of hypermob-model-rollout only (superseding an older rollout stops it)',
-  getMetricData:
-    'cloudwatch:GetMetricData has no resource-level permissions (AWS Service Authorization Reference); it is read-only and used for the candidate-only health gates',
-} as const;
 
 /** The pattern module speaks EventBridge JSON (`detail-type`); CDK's type spells it `detailType`. */
 export function toCdkEventPattern(pattern: ReturnType<typeof rolloutEventPattern>): events.EventPattern {

@@ -13,7 +13,6 @@ import { InvalidContextError, readConfig } from '../../infra/config.js';
 import { allow, nagResourceText } from '../../infra/nag.js';
 import { initialModelEnvironment, NO_MODEL_KEY } from '../../infra/recommend-service.js';
 import { functionEnvironment } from '../../system/environment.js';
-import { MODEL_BUCKET_NAME } from '../../system/manifest.js';
 import { settingsOf } from '../../system/settings.js';
 
 /** Context as the CLI hands it over: `-c key=value` values are strings. */
@@ -24,7 +23,6 @@ describe('readConfig (CDK context)', () => {
     const c = readConfig(context({}));
     expect(c).toMatchObject({
       stackName: 'Hypermob',
-      modelBucketName: MODEL_BUCKET_NAME,
       noncurrentVersionDays: 90,
       noncurrentVersionsKept: 10,
       initialModelKey: '',
@@ -45,6 +43,7 @@ describe('readConfig (CDK context)', () => {
       MAX_REGRESSION: 0.05,
     });
     expect(c.alertEmail).toBeUndefined();
+    expect(c.modelBucketName).toBeUndefined(); // per account and region on AWS (infra/hypermob-stack.ts)
     expect(c.region).toBeUndefined();
     expect(c.account).toBeUndefined();
   });

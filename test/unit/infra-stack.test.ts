@@ -7,11 +7,14 @@ import { NO_MODEL_KEY, NO_MODEL_SHA256 } from '../../infra/recommend-service.js'
 import { ROLLOUT_STATE_MACHINE_NAME, rolloutEventPattern } from '../../statemachines/rollout-trigger.js';
 import { ROLLOUT_ASL_PATH, ROLLOUT_PLACEHOLDERS, substitute } from '../../statemachines/substitutions.js';
 import { FUNCTIONS, type FunctionKey, LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
+import { PERMISSIONS } from '../../system/permissions.js';
 import { type Synthesized, synthesize } from '../support/synth.js';
 
 /** The default deployment (no context), synthesized once with the real arm64 bundles and cdk-nag. */
 let s: Synthesized;
 let t: Template;
+/** The default bucket name as the template spells it: hypermob-models-<account>-<region>. */
+let BUCKET: unknown;
 let resources: Record<
   string,
   { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string }
@@ -21,6 +24,7 @@ beforeAll(async () => {
   s = await synthesize({ bundleDir: 'dist/test-cdk/default' });
   t = s.template;
   resources = t.toJSON().Resources;
+  BUCKET = s.stack.resolve(s.stack.bucketName);
   console.log(`synth ${Math.round(s.synthMs)} ms`);
 }, 300_000);
 
@@ -86,11 +90,13 @@ describe('cdk-nag and CloudFormation validation', () => {
 });
 
 describe('model bucket', () => {
-  it('is versioned, SSE-S3 encrypted, private, logged, EventBridge-enabled and kept on delete', () => {
+  it('is versioned, SSE-S3 encrypted, private, logged, EventBridge-enabled and kept on delete and on replacement', () => {
     t.hasResource('AWS::S3::Bucket', {
-      DeletionPolicy: 'Retain',
+      // A failed first deployment deletes the bucket it created, so the retry is not blocked by it.
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
       Properties: Match.objectLike({
-        BucketName: 'hypermob-models',
+        BucketName: BUCKET,
         VersioningConfiguration: { Status: 'Enabled' },
         BucketEncryption: {
           ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
@@ -117,8 +123,17 @@ describe('model bucket', () => {
     });
   });
 
+  it('is named per account and region on AWS (bucket names are global); the local cloud keeps the plain name', () => {
+    expect(JSON.stringify(BUCKET)).toContain('hypermob-models-');
+    expect(JSON.stringify(BUCKET)).toContain('AWS::AccountId');
+    expect(JSON.stringify(BUCKET)).toContain('AWS::Region');
+  });
+
   it('denies every request without TLS', () => {
-    const bucketId = logicalId('AWS::S3::Bucket', (p) => p.BucketName === 'hypermob-models');
+    const bucketId = logicalId(
+      'AWS::S3::Bucket',
+      (p) => JSON.stringify(p.BucketName) === JSON.stringify(BUCKET),
+    );
     t.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId },
       PolicyDocument: {
@@ -153,7 +168,7 @@ describe('functions', () => {
       FunctionName: RECOMMEND_FUNCTION_NAME,
       Environment: {
         Variables: Match.objectLike({
-          MODEL_BUCKET: 'hypermob-models',
+          MODEL_BUCKET: BUCKET,
           MODEL_KEY: NO_MODEL_KEY,
           MODEL_SHA256: NO_MODEL_SHA256,
         }),
@@ -168,7 +183,7 @@ describe('functions', () => {
         Variables: Match.objectLike({
           RECOMMEND_FUNCTION_NAME,
           LIVE_ALIAS,
-          MODEL_BUCKET: 'hypermob-models',
+          MODEL_BUCKET: BUCKET,
           DEFAULT_ROLLOUT: 'canary',
           DEFAULT_WEIGHT: '0.1',
           DEFAULT_INTERVAL_SECONDS: '300',
@@ -179,9 +194,8 @@ describe('functions', () => {
       FunctionName: FUNCTIONS.validate.name,
       Environment: {
         Variables: Match.objectLike({
-          MODEL_BUCKET: 'hypermob-models',
-          GOLDEN_PREFIX: 'golden/',
-          REPORTS_PREFIX: 'reports/',
+          MODEL_BUCKET: BUCKET,
+          MAX_REGRESSION: '0.05',
         }),
       },
     });
@@ -195,7 +209,10 @@ describe('functions', () => {
 describe('least privilege', () => {
   const recommendArn = () => ({ 'Fn::GetAtt': [functionId('recommend'), 'Arn'] });
   const bucketArn = () => ({
-    'Fn::GetAtt': [logicalId('AWS::S3::Bucket', (p) => p.BucketName === 'hypermob-models'), 'Arn'],
+    'Fn::GetAtt': [
+      logicalId('AWS::S3::Bucket', (p) => JSON.stringify(p.BucketName) === JSON.stringify(BUCKET)),
+      'Arn',
+    ],
   });
   const objects = (pattern: string) => ({ 'Fn::Join': ['', [bucketArn(), `/${pattern}`]] });
 
@@ -278,6 +295,26 @@ describe('least privilege', () => {
     );
     expect(bySid('traffic', 'ReadCandidateMetrics').Resource).toBe('*');
     expect(bySid('traffic', 'Lineage').Resource).toEqual(objects('rollouts/*'));
+  });
+
+  it('the rollout roles may list the bucket, so a missing key is 404 and not 403 (lineage, pins, golden data)', () => {
+    for (const key of ['validate', 'release', 'traffic'] as const) {
+      const list = statementsOf(key).filter((st) => actions(st).includes('s3:ListBucket'));
+      expect(
+        list.map((st) => st.Resource),
+        key,
+      ).toEqual([bucketArn()]);
+    }
+    expect(allActions('recommend')).not.toContain('s3:ListBucket');
+  });
+
+  it('every role holds exactly the statements of system/permissions.ts (the local cloud enforces the same)', () => {
+    for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+      const sids = statementsOf(key)
+        .map((st) => st.Sid)
+        .filter((sid) => sid !== 'OwnLogs');
+      expect(sids.sort(), key).toEqual(PERMISSIONS[key].map((st) => st.sid).sort());
+    }
   });
 });
 
@@ -368,7 +405,9 @@ describe('rollout', () => {
   it('the EventBridge rule is exactly rolloutEventPattern() and starts the state machine with a role', () => {
     const smId = logicalId('AWS::StepFunctions::StateMachine', () => true);
     t.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: Match.objectEquals(rolloutEventPattern('hypermob-models')),
+      EventPattern: Match.objectEquals(
+        JSON.parse(JSON.stringify(rolloutEventPattern('X')).replace('"X"', JSON.stringify(BUCKET))),
+      ),
       Targets: [Match.objectLike({ Arn: { Ref: smId }, RoleArn: Match.anyValue() })],
     });
     t.hasResourceProperties('AWS::IAM::Policy', {
@@ -456,5 +495,28 @@ describe('monitoring', () => {
       Targets: [Match.objectLike({ Arn: { Ref: topicId } })],
     });
     t.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('the topic policy lets EventBridge and this stack’s alarms publish (one policy replaces the default)', () => {
+    const policies = Object.values(resources).filter((r) => r.Type === 'AWS::SNS::TopicPolicy');
+    expect(policies).toHaveLength(1);
+    const document = policies[0]?.Properties?.PolicyDocument as { Statement: Record<string, unknown>[] };
+    const statements = document.Statement;
+    const principals = statements
+      .filter((st) => st.Effect === 'Allow')
+      .map((st) => (st.Principal as { Service: string }).Service)
+      .sort();
+    expect(principals).toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
+    const alarms = statements.find((st) => st.Sid === 'AlarmsPublish') as {
+      Condition: { ArnLike: { 'aws:SourceArn': unknown[] } };
+    };
+    const alarmIds = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map(([id]) => id)
+      .sort();
+    const named = alarms.Condition.ArnLike['aws:SourceArn'].map(
+      (a) => (a as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0],
+    );
+    expect(named.sort()).toEqual(alarmIds);
   });
 });
