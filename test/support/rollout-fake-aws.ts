@@ -33,6 +33,8 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 export interface FakeObject {
   body: Uint8Array;
   metadata: Record<string, string>;
+  /** Object tags (`x-amz-tagging`), which CopyObject copies unless told to replace them. */
+  tagging?: string;
 }
 export interface FakeExecution {
   arn: string;
@@ -132,6 +134,10 @@ export class FakeAws {
       const [bucket, ...rest] = (cmd.input.CopySource ?? '').split('/');
       const key = decodeURIComponent(rest.join('/').split('?')[0] ?? '');
       const o = this.object(bucket, key);
+      // CopyObject copies the source's tags by default (TaggingDirective COPY), which needs
+      // s3:GetObjectTagging and s3:PutObjectTagging; the pipeline's roles have neither.
+      if (o.tagging && cmd.input.TaggingDirective !== 'REPLACE')
+        throw awsError('AccessDenied', 'not authorized to perform: s3:GetObjectTagging');
       this.objects.set(`${cmd.input.Bucket}/${cmd.input.Key}`, {
         body: o.body,
         metadata: cmd.input.Metadata ?? {},

@@ -79,6 +79,15 @@ describe('pinning', () => {
     expect(aws.calls.filter((c) => c.startsWith('copy')).length).toBe(copies);
   });
 
+  it('pins an upload that carries tags without copying them (no tagging permissions needed)', async () => {
+    const { sha256, size } = aws.put(BUCKET, 'tagged.onnx', 'tagged-bytes');
+    const upload = aws.objects.get(`${BUCKET}/tagged.onnx`);
+    if (upload) upload.tagging = 'team=fit&stage=exp';
+    await expect(pinModel({ bucket: BUCKET, key: 'tagged.onnx' }, sha256, size)).resolves.toMatchObject({
+      pinnedKey: `pinned/${sha256}.model`,
+    });
+  });
+
   it('rejects and deletes a copy whose bytes are not the validated ones (key overwritten meanwhile)', async () => {
     const { sha256, size } = aws.put(BUCKET, 'm.onnx', 'validated');
     aws.put(BUCKET, 'm.onnx', 'overwritten');

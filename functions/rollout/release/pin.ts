@@ -52,6 +52,9 @@ export async function pinModel(model: ModelRef, sha256: string, size: number): P
       CopySource: copySource(model),
       MetadataDirective: 'REPLACE',
       Metadata: { sha256, 'source-key': model.key.slice(0, 1024) },
+      // The default (COPY) copies the upload's tags, which needs s3:GetObjectTagging and
+      // s3:PutObjectTagging; the pinned copy needs none of the uploader's tags.
+      TaggingDirective: 'REPLACE',
       ContentType: 'application/octet-stream',
     }),
   );
