@@ -115,7 +115,13 @@ export const PERMISSIONS: Record<FunctionKey, PermissionStatement[]> = {
       ],
       resources: [RECOMMEND, LIVE],
     },
-    { sid: 'ProbeNewVersion', actions: ['lambda:InvokeFunction'], resources: [VERSIONS], why: WHY.versions },
+    {
+      sid: 'ProbeNewVersion',
+      // GetFunctionConfiguration with a version Qualifier: wait for the version to be Active first.
+      actions: ['lambda:GetFunctionConfiguration', 'lambda:InvokeFunction'],
+      resources: [VERSIONS],
+      why: WHY.versions,
+    },
   ],
   traffic: [
     { sid: 'ReadUploadMetadata', actions: S3_READ, resources: [UPLOADS], why: WHY.objects },

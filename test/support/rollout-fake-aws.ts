@@ -73,6 +73,11 @@ export class FakeAws {
   brokenVersions = new Set<string>();
   /** Reads of $LATEST that still report InProgress after an update. */
   updateLag = 1;
+  /** The next this many UpdateAlias calls answer 409 ResourceConflictException (an update in progress). */
+  aliasConflicts = 0;
+  /** Reads of a just-published version that still report State Pending (it cannot be invoked yet). */
+  publishLag = 0;
+  private pendingVersions = new Map<string, number>();
   calls: string[] = [];
 
   install(): void {
@@ -159,7 +164,7 @@ export class FakeAws {
       Environment: { Variables: { ...env } },
       RevisionId: version === '$LATEST' ? `latest-${this.latest.revision}` : `v${version}`,
       LastUpdateStatus: version === '$LATEST' ? this.latest.status : 'Successful',
-      State: 'Active',
+      State: (this.pendingVersions.get(version) ?? 0) > 0 ? 'Pending' : 'Active',
     };
   }
 
@@ -189,6 +194,10 @@ export class FakeAws {
     }
     if (cmd instanceof UpdateAliasCommand) {
       if (!this.alias) throw awsError('ResourceNotFoundException');
+      if (this.aliasConflicts > 0) {
+        this.aliasConflicts--;
+        throw awsError('ResourceConflictException', 'The operation cannot be performed at this time.');
+      }
       if (cmd.input.RevisionId && cmd.input.RevisionId !== `alias-${this.alias.revision}`) {
         throw awsError('PreconditionFailedException');
       }
@@ -221,7 +230,10 @@ export class FakeAws {
       }
       const env = this.versions.get(q);
       if (!env) throw awsError('ResourceNotFoundException');
-      return this.configuration(q, env);
+      const cfg = this.configuration(q, env);
+      const pending = this.pendingVersions.get(q) ?? 0;
+      if (pending > 0) this.pendingVersions.set(q, pending - 1);
+      return cfg;
     }
     if (cmd instanceof UpdateFunctionConfigurationCommand) {
       if (this.latest.status === 'InProgress') throw awsError('ResourceConflictException');
@@ -241,6 +253,7 @@ export class FakeAws {
       }
       const version = String(this.versions.size + 1);
       this.versions.set(version, { ...this.latest.env });
+      this.pendingVersions.set(version, this.publishLag);
       this.calls.push(`publish ${version}`);
       return this.configuration(version, this.latest.env);
     }
@@ -254,6 +267,8 @@ export class FakeAws {
     }
     if (cmd instanceof InvokeCommand) {
       const version = cmd.input.Qualifier ?? '$LATEST';
+      if ((this.pendingVersions.get(version) ?? 0) > 0)
+        throw awsError('ResourceNotReadyException', `version ${version} is Pending`);
       const env = this.versions.get(version) ?? {};
       this.calls.push(`invoke ${version}`);
       const body = {

@@ -236,6 +236,29 @@ describe('rollout state machine', () => {
     expect(lineage('can').gates).toMatchObject([{ decision: 'pass', weight: 0.2 }]);
   });
 
+  it('a 409 on any alias write is retried, not rolled back (supersede, shift, finish)', async () => {
+    await bootstrap();
+    healthy('1');
+    healthy('2');
+    aws.aliasConflicts = 2; // the shift and then (after its retry) the finish see 409 first
+    const r = await start(
+      'busy',
+      upload('car_fit_model.onnx', 'model-2', { rollout: 'canary', weight: '0.2' }),
+    ).done;
+    expect(r.status).toBe('SUCCEEDED');
+    expect(aws.alias).toMatchObject({ version: '2', weights: {} });
+    expect(aws.aliasConflicts).toBe(0);
+  });
+
+  it('waits for a just-published version to be Active before probing it', async () => {
+    await bootstrap();
+    aws.publishLag = 3;
+    const r = await start('pending', upload('car_fit_model.onnx', 'model-2', { rollout: 'all-at-once' }))
+      .done;
+    expect(r.status).toBe('SUCCEEDED');
+    expect(aws.alias).toMatchObject({ version: '2', weights: {} });
+  });
+
   it('canary breach: rolled back to the previous version, FAILED RolledBack with the evidence', async () => {
     await bootstrap();
     healthy('1');

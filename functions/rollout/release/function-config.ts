@@ -39,6 +39,35 @@ export async function settledConfiguration(
   }
 }
 
+/**
+ * Polls a just-published version until its State is Active: a version can be Pending for a while
+ * after PublishVersion, and invoking it then fails with ResourceNotReadyException. Past the budget
+ * the state machine's UpdateInProgress retry takes over.
+ */
+export async function activeVersion(
+  functionName: string,
+  version: string,
+  budgetMs: number,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Promise<FunctionConfiguration> {
+  const deadline = Date.now() + budgetMs;
+  for (let delay = 25; ; delay = Math.min(Math.ceil(delay * 1.5), 250)) {
+    const cfg = await lambda().send(
+      new GetFunctionConfigurationCommand({ FunctionName: functionName, Qualifier: version }),
+    );
+    if (cfg.State === 'Failed')
+      throw new Error(
+        `${functionName}:${version} failed to become active: ${cfg.StateReason ?? 'no reason'}`,
+      );
+    if (cfg.State === undefined || cfg.State === 'Active') return cfg;
+    if (Date.now() + delay > deadline)
+      throw new UpdateInProgressError(
+        `${functionName}:${version} is still ${cfg.State} after ${budgetMs} ms`,
+      );
+    await sleep(delay);
+  }
+}
+
 export async function updateEnvironment(
   functionName: string,
   cfg: FunctionConfiguration,

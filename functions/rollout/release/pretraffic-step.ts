@@ -6,17 +6,19 @@ import { patchLineage } from '../shared/lineage.js';
 import { updateLineage } from '../shared/lineage-store.js';
 import { planSchema, releaseSchema } from '../shared/state.js';
 import type { ReleaseConfig } from './config.js';
+import { activeVersion } from './function-config.js';
 import { checkProbeAnswer, probeEvent } from './probes.js';
 
 const stateSchema = z.object({ plan: planSchema, release: releaseSchema });
 
 /**
- * Invokes the new version directly (qualifier = version, never the alias) with probe requests,
+ * Waits until the new version is Active (a Pending version cannot be invoked), then invokes it directly (qualifier = version, never the alias) with probe requests,
  * one after another so the first warms an environment (download, verify, session) before any
  * user reaches it. Any failed probe rejects the model; the alias has not been touched.
  */
 export async function preTrafficStep(state: unknown, config: ReleaseConfig) {
   const { plan, release } = stateSchema.parse(state);
+  await activeVersion(config.target.functionName, release.version, config.updateWaitMs);
   const results: { probe: number; ms: number; problems: string[] }[] = [];
   for (let i = 0; i < config.probes; i++) {
     const started = performance.now();
