@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Log } from './log.js';
 import { sendAwsError } from './protocols.js';
 import { PROTOCOLS, type Route, routeRequest, type ServiceId } from './routes.js';
 
@@ -24,7 +25,7 @@ export type AwsServices = Partial<Record<ServiceId, AwsService>>;
 /** A `http.createServer` listener; `services` may be filled in after the server listens. */
 export function awsEndpoint(
   services: AwsServices,
-  log: (line: string) => void = () => {},
+  log: Log = () => {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await collect(req);
@@ -48,7 +49,7 @@ export function awsEndpoint(
   };
   return (req, res) => {
     serve(req, res).catch((err: unknown) => {
-      log(`aws endpoint: ${req.method} ${req.url} failed: ${String(err)}`);
+      log(`aws endpoint: ${req.method} ${req.url} failed: ${String(err)}`, 'error');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(String(err));
     });

@@ -1,17 +1,16 @@
-import { RECOMMEND_FUNCTION_NAME } from '../system/manifest.js';
 import { type LocalCloudOptions, startLocalCloud } from './cloud.js';
 import { createLogSink } from './log-sink.js';
 
 /**
  * Runs a local cloud in a child process for tests that must kill it (kill -9 during writes):
  * options as JSON in argv[2]; prints one JSON line with the endpoints once ready; SIGTERM stops it.
- * Logs go where `npm start` sends them: function lines to <dataDir>/logs/, the recommend function's
- * only there, the rest also to stderr.
+ * Logs go where `npm start` sends them: every line to <dataDir>/logs/, warnings, errors and rollout
+ * outcomes also to stderr.
  */
 const opts = JSON.parse(process.argv[2] ?? '{}') as LocalCloudOptions;
 const sink = createLogSink({
   dataDir: opts.dataDir,
-  quiet: new Set([RECOMMEND_FUNCTION_NAME]),
+  verbose: false,
   print: (line) => process.stderr.write(`${line}\n`),
 });
 const cloud = await startLocalCloud({ ...opts, log: sink.log });

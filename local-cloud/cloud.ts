@@ -3,7 +3,12 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { bundleFunctions, hostArch } from '../scripts/bundle.js';
-import { FUNCTIONS, type FunctionKey, RECOMMEND_FUNCTION_NAME } from '../system/manifest.js';
+import {
+  FUNCTIONS,
+  type FunctionKey,
+  RECOMMEND_FUNCTION_NAME,
+  ROLLOUT_STATE_MACHINE_NAME,
+} from '../system/manifest.js';
 import { createApiFront } from './api/front.js';
 import { type AwsServices, awsEndpoint } from './aws-endpoint.js';
 import { bootstrap } from './bootstrap.js';
@@ -12,6 +17,8 @@ import { type CloudWatchService, createCloudWatchService } from './cloudwatch/se
 import { publishDefaultModel, rollOutDefaultModel } from './default-model.js';
 import { EventBus } from './events/bus.js';
 import { createLambdaService, type LambdaService } from './lambda/index.js';
+import type { Log } from './log.js';
+import { rolloutOutcome } from './rollout-outcome.js';
 import { wireRollout } from './rollout-wiring.js';
 import { startS3Service } from './s3/service.js';
 import { type SfnService, startSfnService } from './sfn/service.js';
@@ -43,7 +50,7 @@ export interface LocalCloudOptions {
   bootstrapGate?: Promise<void>;
   /** Idle expiry of execution environments (ms). */
   idleMs?: number;
-  log?: (line: string) => void;
+  log?: Log;
 }
 
 export interface LocalCloud {
@@ -94,7 +101,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
   };
   const warn = (line: string) => {
     health.warnings.push(line);
-    log(`warning: ${line}`);
+    log(`warning: ${line}`, 'warn');
   };
 
   // The AWS port first: functions get its address as AWS_ENDPOINT_URL before anything runs. Until a
@@ -134,6 +141,10 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
     invoke: (name, qualifier, payload) => lambda.invoke(name, qualifier, payload),
     timeScale: opts.timeScale ?? 1,
     log,
+    // The one terminal line a rollout leaves without --verbose (its functions' lines are in logs/).
+    onExecutionEnd: (exec) => {
+      if (exec.stateMachineName === ROLLOUT_STATE_MACHINE_NAME) log(rolloutOutcome(exec), 'notice');
+    },
   });
   services.sfn = sfn;
   health.parts.stepFunctions = 'ok';
@@ -146,7 +157,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
   });
   const apiServer = http.createServer((req, res) => {
     api(req, res).catch((err: unknown) => {
-      log(`api: ${String(err)}`);
+      log(`api: ${String(err)}`, 'error');
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
@@ -194,7 +205,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
   ready.catch((err: unknown) => {
     health.parts.bootstrap = 'failed';
     health.error = err instanceof Error ? err.message : String(err);
-    log(`bootstrap failed: ${health.error}`);
+    log(`bootstrap failed: ${health.error}`, 'error');
   });
 
   let stopped: Promise<void> | undefined;

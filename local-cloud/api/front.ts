@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
+import type { Log } from '../log.js';
 import type { Invoke } from '../sfn/task-handlers.js';
 import {
   badGateway,
@@ -19,7 +20,7 @@ export interface ApiFrontOptions {
   invoke: Invoke;
   accountId: string;
   health: () => { ready: boolean };
-  log?: (line: string) => void;
+  log?: Log;
 }
 
 const API_ID = 'local';
@@ -59,11 +60,14 @@ export function createApiFront(opts: ApiFrontOptions) {
       const r = await opts.invoke(RECOMMEND_FUNCTION_NAME, LIVE_ALIAS, Buffer.from(JSON.stringify(event)));
       const mapped = r.functionError ? badGateway() : fromProxyResult(r.payload);
       if (r.functionError)
-        opts.log?.(`api: ${RECOMMEND_FUNCTION_NAME} failed: ${r.payload.toString('utf8').slice(0, 300)}`);
+        opts.log?.(
+          `api: ${RECOMMEND_FUNCTION_NAME} failed: ${r.payload.toString('utf8').slice(0, 300)}`,
+          'error',
+        );
       mapped.headers['x-executed-version'] = r.executedVersion;
       return mapped;
     } catch (err) {
-      opts.log?.(`api: invoke failed: ${String(err)}`);
+      opts.log?.(`api: invoke failed: ${String(err)}`, 'error');
       return badGateway();
     }
   }

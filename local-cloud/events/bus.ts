@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Log } from '../log.js';
 import { type EventPattern, matchesPattern } from './pattern.js';
 
 /**
@@ -17,7 +18,7 @@ export class EventBus {
   private readonly rules = new Map<string, EventRule>();
   private readonly inFlight = new Set<Promise<unknown>>();
 
-  constructor(private readonly log: (line: string) => void = () => {}) {}
+  constructor(private readonly log: Log = () => {}) {}
 
   putRule(rule: EventRule): void {
     this.rules.set(rule.name, rule);
@@ -38,6 +39,7 @@ export class EventBus {
         .catch((err: unknown) =>
           this.log(
             `events: rule ${rule.name} failed to deliver ${String(event.id ?? randomUUID())}: ${String(err)}`,
+            'error',
           ),
         )
         .finally(() => this.inFlight.delete(delivery));

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { AwsCall, AwsService } from '../aws-endpoint.js';
+import type { Log } from '../log.js';
 import { decodeRequestBody, remainingContentEncoding, S3RequestError, s3ErrorXml } from './aws-chunked.js';
 import { createDurableStore } from './durable-store.js';
 import { type ObjectCreatedEvent, objectCreatedEvent, objectWriteReason } from './object-created.js';
@@ -26,7 +27,7 @@ export interface S3ServiceOptions {
   region: string;
   accountId: string;
   onObjectCreated: (event: ObjectCreatedEvent) => void;
-  log?: (line: string) => void;
+  log?: Log;
 }
 
 export interface S3Service extends AwsService {
@@ -66,7 +67,7 @@ export async function startS3Service(opts: S3ServiceOptions): Promise<S3Service>
       decoded = decodeRequestBody(req.headers, raw);
     } catch (err) {
       if (!(err instanceof S3RequestError)) throw err;
-      opts.log?.(`s3: refused ${method} ${url.pathname}: ${err.code} ${err.message}`);
+      opts.log?.(`s3: refused ${method} ${url.pathname}: ${err.code} ${err.message}`, 'warn');
       res.writeHead(err.status, { 'content-type': 'application/xml', 'x-amz-request-id': requestId });
       res.end(s3ErrorXml(err.code, err.message, url.pathname, requestId));
       return;
@@ -101,7 +102,7 @@ export async function startS3Service(opts: S3ServiceOptions): Promise<S3Service>
     // CompleteMultipartUpload can fail with 200 and an <Error> body, as on S3.
     if (!payload.includes('<Error>')) {
       await emitObjectCreated(bucket, key, reason, requestId).catch((err: unknown) =>
-        opts.log?.(`s3: no event for ${bucket}/${key}: ${String(err)}`),
+        opts.log?.(`s3: no event for ${bucket}/${key}: ${String(err)}`, 'error'),
       );
     }
     res.writeHead(status, responseHeaders);

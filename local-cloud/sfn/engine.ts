@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { Log } from '../log.js';
 import { executionArn } from './arns.js';
 import { appendEvents, type EngineEvent, fromEngineEvent, type HistoryDraft } from './history.js';
 import type { ExecutionRecord, SfnStore, StateMachineRecord } from './store.js';
@@ -17,7 +18,9 @@ export interface EngineOptions {
   invoke: Invoke;
   /** Multiplies Wait `Seconds` and Retry intervals (1 = real time). */
   timeScale: number;
-  log?: (line: string) => void;
+  log?: Log;
+  /** Called once per execution, when its final record is saved. */
+  onExecutionEnd?: (exec: ExecutionRecord) => void;
 }
 
 export class ExecutionEngine {
@@ -45,7 +48,7 @@ export class ExecutionEngine {
     };
     this.store.executions.set(exec.executionArn, exec);
     void this.run(sm, exec).catch((err: unknown) => {
-      this.opts.log?.(`sfn: execution ${exec.executionArn} crashed: ${String(err)}`);
+      this.opts.log?.(`sfn: execution ${exec.executionArn} crashed: ${String(err)}`, 'error');
     });
     return exec;
   }
@@ -133,6 +136,7 @@ export class ExecutionEngine {
       }
       appendEvents(exec.history, [...pending.values()].flat());
       await this.store.saveExecution(exec);
+      this.opts.onExecutionEnd?.(exec);
     } finally {
       this.running.delete(exec.executionArn);
       resolveDone();

@@ -2,18 +2,12 @@ import path from 'node:path';
 import type { AwsService } from '../aws-endpoint.js';
 import { sendAwsError } from '../protocols.js';
 import { handleSfnOperation, SfnApiError } from './api.js';
-import { ExecutionEngine } from './engine.js';
+import { type EngineOptions, ExecutionEngine } from './engine.js';
 import { SfnStore } from './store.js';
-import type { Invoke } from './task-handlers.js';
 
 /** Step Functions: `serve` answers the JSON 1.0 operations the routing table (routes.ts) sends here. */
-export interface SfnServiceOptions {
+export interface SfnServiceOptions extends EngineOptions {
   dataDir: string;
-  region: string;
-  accountId: string;
-  invoke: Invoke;
-  timeScale: number;
-  log?: (line: string) => void;
 }
 
 export interface SfnService extends AwsService {
@@ -54,7 +48,7 @@ export async function startSfnService(opts: SfnServiceOptions): Promise<SfnServi
         if (err instanceof SfnApiError) {
           sendAwsError(res, 'json', { status: err.status, type: err.type, message: err.message });
         } else {
-          opts.log?.(`sfn: ${operation} failed: ${String(err)}`);
+          opts.log?.(`sfn: ${operation} failed: ${String(err)}`, 'error');
           sendAwsError(res, 'json', { status: 500, type: 'InternalFailure', message: String(err) });
         }
       }

@@ -35,7 +35,7 @@ export function registerLocal(program: Command): void {
     )
     .option(
       '--verbose',
-      `also print ${RECOMMEND_FUNCTION_NAME}'s per-request log lines (always in <data-dir>/logs/)`,
+      'print every log line (functions, START/END/REPORT, control plane); always in <data-dir>/logs/',
     )
     .action(async (raw: unknown) => {
       const parsed = optionsSchema.safeParse(raw);
@@ -44,7 +44,7 @@ export function registerLocal(program: Command): void {
       const dataDir = path.resolve(o.dataDir);
       const sink = createLogSink({
         dataDir,
-        quiet: new Set(o.verbose ? [] : [RECOMMEND_FUNCTION_NAME]),
+        verbose: o.verbose,
         print: (line) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${line}`),
       });
       const cloud = await startLocalCloud({

@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prebundle, REPO_ROOT } from '../support/local-cloud.js';
 
-/** `hypermob local` as a person runs it: options from the environment, the banner, SIGTERM. */
+/**
+ * `hypermob local` as a person runs it: options from the environment, the banner, one line per
+ * rollout outcome and no function lines on the terminal (those are in <data-dir>/logs/), SIGTERM.
+ */
 let dataDir: string;
 afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -47,10 +50,25 @@ describe('hypermob local', () => {
       expect(health.status).toBe(200);
       expect(existsSync(path.join(dataDir, 's3', 'hypermob-models'))).toBe(true);
 
+      // The first start rolls the default model out through the pipeline: one outcome line, quietly.
+      expect(text).toMatch(/rollout \S+ car_fit_model\.onnx: live on version 1 \(all-at-once\)/);
+      expect(text).not.toMatch(/\b(START|END|REPORT) RequestId/);
+      expect(text).not.toMatch(/bundle: /);
+
       const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       expect(await exit).toBe(0);
       await expect(fetch(`${api}/health`)).rejects.toThrow();
+
+      // Everything the terminal left out is in the log files (flushed on stop).
+      const logs = path.join(dataDir, 'logs');
+      const files = await readdir(logs);
+      expect(files).toContain('local-cloud.log');
+      const functionLogs = await Promise.all(
+        files.filter((f) => f !== 'local-cloud.log').map((f) => readFile(path.join(logs, f), 'utf8')),
+      );
+      expect(functionLogs.join('')).toMatch(/REPORT RequestId/);
+      expect(await readFile(path.join(logs, 'local-cloud.log'), 'utf8')).toMatch(/bundle: /);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
