@@ -37,6 +37,11 @@ export type RecommendHandler = (
   context?: Context,
 ) => Promise<APIGatewayProxyResult>;
 
+/** True when the invoked ARN is qualified by a version number (`…:function:name:7`), not an alias. */
+export function invokedByVersion(context: Context | undefined): boolean {
+  return /:function:[^:]+:\d+$/.test(context?.invokedFunctionArn ?? '');
+}
+
 function isRoute(path: string, stage: string | undefined): boolean {
   const p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
   // REST APIs give the resource path; custom domains without a base path mapping include the stage.
@@ -144,6 +149,10 @@ export function createRecommendHandler({
     if (statusCode >= 400 && statusCode < 500) {
       logger.info('rejected request', { status: statusCode, body: outcome.result.body.slice(0, 500) });
     }
+    // Calls addressed to a version number (the rollout's pre-traffic probes) are not traffic: the
+    // gates judge the candidate on what reached it through the alias, so those calls stay out of the
+    // metrics the gates read — else a gate could pass on the probes alone.
+    if (invokedByVersion(context)) return outcome.result;
     try {
       metrics.publish({
         modelSha256: outcome.sha ?? provider.current()?.sha256 ?? config.model.sha256,

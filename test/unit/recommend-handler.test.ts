@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRecommendHandler, type RecommendHandler } from '../../functions/recommend/app.js';
 import { ConfigurationError, loadConfig } from '../../functions/recommend/config.js';
@@ -384,6 +384,19 @@ describe('telemetry', () => {
       1_795_000_000_100,
     );
     expect(docs[2]).toMatchObject({ Latency: 0.05, DegradedResponses: 1 });
+  });
+
+  it('calls addressed to a version number (pre-traffic probes) publish no metrics; alias calls do', async () => {
+    const bytes = linearModel({ offset: 0 });
+    s3.put(BUCKET, 'p.onnx', bytes);
+    const h = container(env('p.onnx', sha256Hex(bytes)));
+    const arn = 'arn:aws:lambda:us-east-1:123456789012:function:hypermob-recommend';
+    const ctx = (qualifier: string) => ({ invokedFunctionArn: `${arn}:${qualifier}` }) as Context;
+    const { lines } = await captureStdout(async () => {
+      expect((await h(apiEvent(), ctx('7'))).statusCode).toBe(200);
+      expect((await h(apiEvent(), ctx('live'))).statusCode).toBe(200);
+    });
+    expect(lines.filter((l) => '_aws' in l)).toHaveLength(1);
   });
 
   it('counts degraded responses', async () => {
