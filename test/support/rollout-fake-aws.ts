@@ -317,6 +317,8 @@ export class FakeAws {
 
   private cloudwatch(cmd: unknown): unknown {
     if (cmd instanceof GetMetricDataCommand) {
+      const insights = (cmd.input.MetricDataQueries ?? []).filter((q) => q.Expression?.startsWith('SELECT'));
+      if (insights.length > 1) throw awsError('ValidationError', 'Maximum number of queries (1) exceeded');
       const results = (cmd.input.MetricDataQueries ?? []).map((q) => {
         if (q.Expression !== undefined) {
           // The gate's Metrics Insights queries: SELECT AGG(Metric) FROM "ns" WHERE FunctionVersion = 'v'

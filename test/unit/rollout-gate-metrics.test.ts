@@ -22,6 +22,7 @@ function cloudwatch(values: Record<string, number[]>) {
       send: async (cmd: unknown) => {
         if (!(cmd instanceof GetMetricDataCommand)) throw new Error('unexpected command');
         requests.push(cmd.input);
+        rejectWhatAwsRejects(cmd.input);
         return {
           MetricDataResults: (cmd.input.MetricDataQueries ?? []).map((q) => ({
             Id: q.Id,
@@ -32,6 +33,18 @@ function cloudwatch(values: Record<string, number[]>) {
     } as unknown as AwsClients['cloudwatch'],
   });
   return requests;
+}
+
+/** GetMetricData's documented limits that the gate's requests must respect. */
+function rejectWhatAwsRejects(input: GetMetricDataCommandInput) {
+  const insights = (input.MetricDataQueries ?? []).filter((q) => /^\s*SELECT\b/i.test(q.Expression ?? ''));
+  if (insights.length > 1)
+    throw Object.assign(new Error('Maximum number of queries (1) exceeded'), { name: 'ValidationError' });
+  const start = input.StartTime?.getTime() ?? 0;
+  if (insights.length > 0 && (input.EndTime?.getTime() ?? 0) - start > 3 * 3600 * 1000)
+    throw Object.assign(new Error('Metrics Insights queries can only look back 3 hours'), {
+      name: 'ValidationError',
+    });
 }
 
 describe('gate metrics: Lambda and the function’s own (EMF) metrics', () => {
@@ -72,19 +85,29 @@ describe('gate metrics: Lambda and the function’s own (EMF) metrics', () => {
       p99Ms: 35,
       app: { requests: 500, errors: 0, degraded: 0 },
     });
-    expect(requests).toHaveLength(2);
+    // One request for Lambda's metrics, then one per Metrics Insights query (AWS allows one each).
+    expect(requests).toHaveLength(7);
     expect(
       requests[0]?.MetricDataQueries?.every((q) => q.MetricStat?.Metric?.Namespace === 'AWS/Lambda'),
     ).toBe(true);
-    expect(requests[1]?.MetricDataQueries?.map((q) => q.Id)).toEqual([
-      'c_app_req',
-      'c_app_err',
-      'c_app_deg',
-      'p_app_req',
-      'p_app_err',
-      'p_app_deg',
+    expect(requests.slice(1).map((r) => r.MetricDataQueries?.map((q) => q.Id))).toEqual([
+      ['c_app_req'],
+      ['c_app_err'],
+      ['c_app_deg'],
+      ['p_app_req'],
+      ['p_app_err'],
+      ['p_app_deg'],
     ]);
     expect([requests[1]?.StartTime, requests[1]?.EndTime]).toEqual([new Date(120_000), new Date(180_000)]);
+  });
+
+  it('asks Metrics Insights for the last three hours only when a bake ran longer', async () => {
+    const requests = cloudwatch({ c_app_req: [5] });
+    const long = { ...window, since: new Date(0), until: new Date(5 * 3600 * 1000) };
+    await versionStats({ candidate: '7', primary: '6' }, long);
+    expect(requests[0]?.StartTime).toEqual(new Date(0));
+    const insights = requests[1];
+    expect((insights?.EndTime?.getTime() ?? 0) - (insights?.StartTime?.getTime() ?? 0)).toBe(3 * 3600 * 1000);
   });
 
   it('reports no app stats for a version that published none (older code): the Lambda metrics alone', async () => {

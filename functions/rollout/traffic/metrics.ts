@@ -92,23 +92,25 @@ async function fetchAll(queries: MetricDataQuery[], start: Date, end: Date, valu
   } while (nextToken);
 }
 
+/** Metrics Insights answers only for the most recent three hours (CloudWatch quotas). */
+export const INSIGHTS_MAX_AGE_MS = 3 * 3600 * 1000;
+
 export async function versionStats(versions: { candidate: string; primary: string }, w: EvidenceWindow) {
   const { start, end } = alignWindow(w);
   const values = new Map<string, number[]>();
-  // Two requests: Metrics Insights queries have their own limits, and keeping them apart keeps
-  // the Lambda evidence's request exactly what it was before the app metrics.
   await fetchAll(
     [...queries('c', versions.candidate, w), ...queries('p', versions.primary, w)],
     start,
     end,
     values,
   );
-  await fetchAll(
-    [...appQueries('c', versions.candidate, w), ...appQueries('p', versions.primary, w)],
-    start,
-    end,
-    values,
-  );
+  // GetMetricData takes one Metrics Insights query per request (AWS answers "Maximum number of
+  // queries (1) exceeded" to more), and Insights looks back three hours at most: a long bake with
+  // extensions is judged on its last three hours of app metrics.
+  const insightsStart = new Date(Math.max(start.getTime(), end.getTime() - INSIGHTS_MAX_AGE_MS));
+  for (const q of [...appQueries('c', versions.candidate, w), ...appQueries('p', versions.primary, w)]) {
+    await fetchAll([q], insightsStart, end, values);
+  }
   const sum = (id: string) => (values.get(id) ?? []).reduce((a, b) => a + b, 0);
   const has = (id: string) => (values.get(id) ?? []).length > 0;
   // No datapoint at all (not even Latency): a version that publishes no app metrics, or none yet.
