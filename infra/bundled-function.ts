@@ -68,7 +68,7 @@ export class BundledFunction extends Construct {
     acknowledge(
       this.function,
       'AwsSolutions-L1',
-      'Node.js 22 is the runtime the project pins (package.json engines and the node@22 devDependency) and that every test runs; moving to a newer runtime is a deliberate upgrade, not a deploy-time default.',
+      'Node.js 22 is the runtime the project pins (the node@22 devDependency in package.json) and that every test runs; moving to a newer runtime is a deliberate upgrade, not a deploy-time default.',
     );
   }
 }
