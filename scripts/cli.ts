@@ -6,7 +6,9 @@ import { registerTrain } from './commands/train.js';
 
 /**
  * `hypermob <command>`: one file per command under scripts/commands, each exporting a
- * `register…(program)` that declares its options. Errors print a message and exit non-zero.
+ * `register…(program)` that declares its options and imports its heavy code inside the action, so
+ * `--help` and every command load only what they use (test/integration/cli-lazy-loading.test.ts).
+ * Errors print a message and exit non-zero.
  */
 const program = new Command('hypermob').description('hypermob-recommend tools').showHelpAfterError();
 

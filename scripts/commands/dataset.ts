@@ -10,7 +10,6 @@ import {
   generateDatasets,
   serializeDataset,
 } from '../dataset/generate.js';
-import { formatNoiseReport, noiseReport } from '../dataset/noise-report.js';
 
 export const TEMPLATE_PATH = fileURLToPath(
   new URL('../../functions/recommend/json_template.json', import.meta.url),
@@ -27,7 +26,11 @@ const optionsSchema = z.object({
   report: z.boolean().optional(),
 });
 
-/** `hypermob dataset`: (re)writes the training template and the golden set (SEAT-FIT.md §4). */
+/**
+ * `hypermob dataset`: (re)writes the training template and the golden set (SEAT-FIT.md §4). The
+ * generator is small and names the option defaults; the noise report (it trains models) loads only
+ * for `--report`.
+ */
 export function registerDataset(program: Command): void {
   program
     .command('dataset')
@@ -52,6 +55,9 @@ export function registerDataset(program: Command): void {
       console.log(
         `${relative(process.cwd(), GOLDEN_PATH)}: ${golden.records.length} records (${goldenTails} stature tails), ${goldenJson.length} bytes`,
       );
-      if (opts.report) console.log(formatNoiseReport(noiseReport(training, golden, opts.seed)));
+      if (opts.report) {
+        const { formatNoiseReport, noiseReport } = await import('../dataset/noise-report.js');
+        console.log(formatNoiseReport(noiseReport(training, golden, opts.seed)));
+      }
     });
 }

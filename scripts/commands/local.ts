@@ -1,14 +1,17 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { startLocalCloud } from '../../local-cloud/cloud.js';
-import { createLogSink } from '../../local-cloud/log-sink.js';
-import { ROLLOUT_STATE_MACHINE_NAME } from '../../statemachines/rollout-trigger.js';
-import { LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
+import {
+  LIVE_ALIAS,
+  MODEL_BUCKET_NAME,
+  RECOMMEND_FUNCTION_NAME,
+  ROLLOUT_STATE_MACHINE_NAME,
+} from '../../system/manifest.js';
 
 /**
  * `hypermob local` (= `npm start`): the whole system on this machine. Options fall back to
- * HYPERMOB_AWS_PORT / HYPERMOB_API_PORT / HYPERMOB_DATA_DIR / HYPERMOB_WAIT_SCALE.
+ * HYPERMOB_AWS_PORT / HYPERMOB_API_PORT / HYPERMOB_DATA_DIR / HYPERMOB_WAIT_SCALE. The local cloud
+ * (esbuild, s3rver, the AWS SDK…) loads only when the command runs, not for `hypermob --help`.
  */
 const port = z.coerce.number().int().min(0).max(65535);
 const optionsSchema = z.object({
@@ -41,6 +44,10 @@ export function registerLocal(program: Command): void {
       const parsed = optionsSchema.safeParse(raw);
       if (!parsed.success) throw new Error(`local: ${z.prettifyError(parsed.error)}`);
       const o = parsed.data;
+      const [{ startLocalCloud }, { createLogSink }] = await Promise.all([
+        import('../../local-cloud/cloud.js'),
+        import('../../local-cloud/log-sink.js'),
+      ]);
       const dataDir = path.resolve(o.dataDir);
       const sink = createLogSink({
         dataDir,

@@ -1,34 +1,17 @@
-import {
-  DescribeExecutionCommand,
-  ListStateMachinesCommand,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { commandSchema } from '../../functions/rollout/shared/state.js';
-import { sfn } from '../../functions/shared/aws-clients.js';
-import { ROLLOUT_STATE_MACHINE_NAME } from '../../statemachines/rollout-trigger.js';
+import { ROLLOUT_STATE_MACHINE_NAME } from '../../system/manifest.js';
 
 /**
  * `hypermob rollout promote|abort|rollback [--version N]`: starts a command execution of the
  * rollout state machine (docs/rollout.md, "Commands") on the endpoint the SDK is configured for
- * (AWS_ENDPOINT_URL for the local cloud) and waits for its outcome.
+ * (AWS_ENDPOINT_URL for the local cloud) and waits for its outcome. The AWS SDK and the rollout
+ * schemas load only when the command runs, not for `hypermob --help`.
  */
 const optionsSchema = z.object({
   version: z.string().regex(/^\d+$/, '--version must be a published version number').optional(),
   timeout: z.coerce.number().positive().default(120),
 });
-
-async function stateMachineArn(): Promise<string> {
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn().send(new ListStateMachinesCommand({ nextToken }));
-    const found = page.stateMachines?.find((m) => m.name === ROLLOUT_STATE_MACHINE_NAME);
-    if (found?.stateMachineArn) return found.stateMachineArn;
-    nextToken = page.nextToken;
-  } while (nextToken);
-  throw new Error(`state machine ${ROLLOUT_STATE_MACHINE_NAME} not found (is AWS_ENDPOINT_URL set?)`);
-}
 
 export function registerRollout(program: Command): void {
   program
@@ -38,6 +21,15 @@ export function registerRollout(program: Command): void {
     .option('--version <n>', 'rollback: the version to make live (default: the previous live version)')
     .option('--timeout <seconds>', 'how long to wait for the outcome', '120')
     .action(async (name: string, raw: unknown) => {
+      const [
+        { DescribeExecutionCommand, ListStateMachinesCommand, StartExecutionCommand },
+        { sfn },
+        { commandSchema },
+      ] = await Promise.all([
+        import('@aws-sdk/client-sfn'),
+        import('../../functions/shared/aws-clients.js'),
+        import('../../functions/rollout/shared/state.js'),
+      ]);
       const opts = optionsSchema.parse(raw);
       const input = commandSchema.parse({
         command: name,
@@ -45,7 +37,17 @@ export function registerRollout(program: Command): void {
       });
       if (input.version && input.command !== 'rollback')
         throw new Error('--version only applies to rollback');
-      const arn = await stateMachineArn();
+
+      let arn: string | undefined;
+      let nextToken: string | undefined;
+      do {
+        const page = await sfn().send(new ListStateMachinesCommand({ nextToken }));
+        arn = page.stateMachines?.find((m) => m.name === ROLLOUT_STATE_MACHINE_NAME)?.stateMachineArn;
+        nextToken = page.nextToken;
+      } while (!arn && nextToken);
+      if (!arn)
+        throw new Error(`state machine ${ROLLOUT_STATE_MACHINE_NAME} not found (is AWS_ENDPOINT_URL set?)`);
+
       const started = await sfn().send(
         new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify(input) }),
       );

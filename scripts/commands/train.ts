@@ -3,10 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { TARGETS, UNITS } from '../../functions/shared/contract.js';
-import { parseDataset, toMatrices } from '../../functions/shared/dataset.js';
-import { rmsePerTarget } from '../../functions/shared/model/evaluate.js';
-import { MODEL_KINDS, trainModel } from '../../functions/shared/model/trainer.js';
+import { MODEL_KINDS } from '../../functions/shared/model/kinds.js';
 
 const DEFAULT_DATA = fileURLToPath(new URL('../../functions/recommend/json_template.json', import.meta.url));
 
@@ -17,7 +14,10 @@ const optionsSchema = z.object({
   kind: z.enum(MODEL_KINDS).optional(),
 });
 
-/** `hypermob train`: fits the seat-fit model on a template file and writes it as ONNX. */
+/**
+ * `hypermob train`: fits the seat-fit model on a template file and writes it as ONNX. The trainer
+ * (and onnx-proto behind it) loads only when the command runs, not for `hypermob --help`.
+ */
 export function registerTrain(program: Command): void {
   program
     .command('train')
@@ -30,6 +30,13 @@ export function registerTrain(program: Command): void {
       const parsed = optionsSchema.safeParse(raw);
       if (!parsed.success) throw new Error(`invalid arguments:\n${z.prettifyError(parsed.error)}`);
       const opts = parsed.data;
+      const [{ TARGETS, UNITS }, { parseDataset, toMatrices }, { rmsePerTarget }, { trainModel }] =
+        await Promise.all([
+          import('../../functions/shared/contract.js'),
+          import('../../functions/shared/dataset.js'),
+          import('../../functions/shared/model/evaluate.js'),
+          import('../../functions/shared/model/trainer.js'),
+        ]);
       const bytes = await readFile(opts.data).catch((err: NodeJS.ErrnoException) => {
         throw new Error(`cannot read data file ${opts.data}: ${err.code ?? err.message}`);
       });

@@ -8,18 +8,11 @@ import { createHash } from 'node:crypto';
 import { FEATURES, METADATA_KEYS, TARGETS } from '../contract.js';
 import type { Dataset } from '../dataset.js';
 import { type Expansion, expandFlat, expandRow, quantiles } from './features.js';
+import { DEFAULT_KIND, type ModelKind } from './kinds.js';
 import { writeLinearModel } from './onnx-writer.js';
 import { type FlatMatrix, fitRidgeFlat, type LinearFit, predictLinear, toFlat } from './ridge.js';
 
-/**
- * - ridge: linear in the six inputs;
- * - ridge+height2: plus a centred stature²;
- * - ridge+height-spline: plus hinge terms on stature at its quintile-ish knots (piecewise linear).
- * The default was chosen by 5-fold cross-validation on the template (docs/model-contract.md).
- */
-export const MODEL_KINDS = ['ridge', 'ridge+height2', 'ridge+height-spline'] as const;
-export type ModelKind = (typeof MODEL_KINDS)[number];
-export const DEFAULT_KIND: ModelKind = 'ridge+height-spline';
+export { DEFAULT_KIND, MODEL_KINDS, type ModelKind } from './kinds.js';
 
 /** Stature quantiles where the spline may bend; the tails beyond them stay linear. */
 export const SPLINE_KNOT_QUANTILES = [0.1, 0.5, 0.9];
