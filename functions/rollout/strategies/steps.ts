@@ -6,8 +6,9 @@ import { defineStrategy } from './strategy.js';
 const percentages = /^\d+(?:\.\d+)?(?::\d+(?:\.\d+)?)*$/;
 
 /**
- * `weights`: an explicit list of percentages, colon-separated (S3 metadata cannot carry commas
- * through `--metadata a=b,c=d`), e.g. `5:25:50`. No deployment default: the list is the plan.
+ * `weights`: an explicit list of percentages, colon-separated because the AWS CLI's
+ * `--metadata a=b,c=d` shorthand splits on commas, e.g. `5:25:50`. No deployment default: the list
+ * is the plan.
  */
 const weights = z
   .string({ error: 'weights is required: percentages such as 5:25:50' })
