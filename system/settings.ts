@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STRATEGIES } from '../functions/rollout/shared/state.js';
+import { STRATEGY_NAMES } from '../functions/rollout/strategies/index.js';
 import { DEFAULT_THRESHOLDS } from '../functions/rollout/validate/thresholds.js';
 import type { FunctionKey } from './manifest.js';
 
@@ -38,7 +38,7 @@ export const SETTINGS = {
   // ── traffic: rollout defaults for uploads without metadata, and the health gates ──
   DEFAULT_ROLLOUT: setting({
     fn: 'traffic',
-    schema: z.enum(STRATEGIES),
+    schema: z.enum(STRATEGY_NAMES),
     aws: 'canary',
     context: 'rolloutStrategy',
     doc: 'strategy of an upload without `rollout` metadata',
@@ -119,6 +119,13 @@ export const SETTINGS = {
     schema: z.coerce.number().min(0),
     aws: 25,
     doc: 'absolute slack on the p99 ratio, ms (sub-millisecond p99s jitter)',
+  }),
+  GATE_METRIC_DELAY_SECONDS: setting({
+    fn: 'traffic',
+    schema: int(0, 900),
+    aws: 180,
+    local: 0,
+    doc: 'how late metrics arrive: a gate reads its window up to now minus this, and every bake lasts at least this long plus the delay (Lambda and EMF metrics reach CloudWatch 1-3 minutes after the call; the local cloud emulates none unless --aws-timing)',
   }),
   GATE_PERIOD_SECONDS: setting({
     fn: 'traffic',

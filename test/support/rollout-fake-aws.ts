@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import {
   CreateAliasCommand,
   GetAliasCommand,
@@ -79,6 +79,8 @@ export class FakeAws {
   publishLag = 0;
   private pendingVersions = new Map<string, number>();
   calls: string[] = [];
+  /** Every GetMetricData request, as sent. */
+  metricRequests: GetMetricDataCommandInput[] = [];
 
   install(): void {
     const client = (handler: (cmd: unknown) => unknown) =>
@@ -317,6 +319,7 @@ export class FakeAws {
 
   private cloudwatch(cmd: unknown): unknown {
     if (cmd instanceof GetMetricDataCommand) {
+      this.metricRequests.push(cmd.input);
       const insights = (cmd.input.MetricDataQueries ?? []).filter((q) => q.Expression?.startsWith('SELECT'));
       if (insights.length > 1) throw awsError('ValidationError', 'Maximum number of queries (1) exceeded');
       const results = (cmd.input.MetricDataQueries ?? []).map((q) => {

@@ -7,8 +7,10 @@ import { readLive, writeLive } from '../../functions/rollout/shared/live-alias.j
 import type { Plan } from '../../functions/rollout/shared/state.js';
 import { parseTrafficConfig } from '../../functions/rollout/traffic/config.js';
 import { stateMachineArnOf } from '../../functions/rollout/traffic/context.js';
+import { gateStep } from '../../functions/rollout/traffic/gate-step.js';
 import { alignWindow } from '../../functions/rollout/traffic/metrics.js';
 import { planStep } from '../../functions/rollout/traffic/plan-step.js';
+import { bakeWaitSeconds } from '../../functions/rollout/traffic/shift-step.js';
 import { setClients } from '../../functions/shared/aws-clients.js';
 import { FakeAws } from '../support/rollout-fake-aws.js';
 
@@ -28,6 +30,45 @@ const execution = {
 };
 const event = (key: string, size = 3) => ({
   detail: { bucket: { name: BUCKET }, object: { key, size, etag: 'abc' } },
+});
+
+describe('metric delay (metrics reach CloudWatch minutes after the call)', () => {
+  const delayed = parseTrafficConfig({ GATE_METRIC_DELAY_SECONDS: '180', GATE_PERIOD_SECONDS: '60' });
+
+  it('bakes the interval plus the delay, and never less than twice the delay', () => {
+    expect(bakeWaitSeconds(300, 180)).toBe(480);
+    expect(bakeWaitSeconds(0, 180)).toBe(360);
+    expect(bakeWaitSeconds(10, 0)).toBe(10);
+  });
+
+  it('the gate reads its window up to now minus the delay, never up to now', async () => {
+    aws.put(BUCKET, 'm.onnx', 'abc', { rollout: 'canary', weight: '0.1', interval: '300' });
+    const plan = await planStep(event('m.onnx'), execution, delayed);
+    const now = Date.now();
+    const shiftedAt = new Date(now - 480_000).toISOString();
+    await gateStep(
+      {
+        plan,
+        release: {
+          version: '2',
+          sha256: 'a'.repeat(64),
+          size: 3,
+          pinnedKey: 'pinned/x',
+          reused: false,
+          unchanged: false,
+        },
+        supersede: { previousVersion: '1', stopped: [], created: false },
+        progress: { nextStep: 0, step: 0, weight: 0.1, shiftedAt, extensions: 0, waitSeconds: 480 },
+      },
+      delayed,
+    );
+    expect(aws.metricRequests.length).toBeGreaterThan(0);
+    for (const r of aws.metricRequests) {
+      // aligned up to the next whole minute after now − 180 s
+      expect(r.EndTime?.getTime()).toBeLessThanOrEqual(now - 180_000 + 60_000 + 1000);
+      expect(r.StartTime?.getTime()).toBeLessThanOrEqual(Date.parse(shiftedAt));
+    }
+  });
 });
 
 describe('plan step', () => {

@@ -26,6 +26,8 @@ export interface TrafficConfig {
   defaults: RolloutDefaults;
   gate: GateThresholds;
   gatePeriodSeconds: number;
+  /** How late metrics arrive: gates read up to now minus this, and bakes last at least this long. */
+  metricDelaySeconds: number;
   appNamespace: string;
 }
 
@@ -54,6 +56,7 @@ export function parseTrafficConfig(env: NodeJS.ProcessEnv): TrafficConfig {
       p99SlackMs: e.GATE_P99_SLACK_MS,
     },
     gatePeriodSeconds: e.GATE_PERIOD_SECONDS,
+    metricDelaySeconds: e.GATE_METRIC_DELAY_SECONDS,
     appNamespace: w.GATE_APP_NAMESPACE,
   };
 }

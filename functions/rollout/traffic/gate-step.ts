@@ -15,13 +15,16 @@ export async function gateStep(state: unknown, config: TrafficConfig): Promise<P
   const progress = requireField(s.progress, 'progress');
   const shiftedAt = new Date(requireField(progress.shiftedAt, 'progress.shiftedAt'));
   const now = new Date();
+  // Metrics of the last `delay` seconds have not arrived yet: a window up to now would judge the
+  // bake's end on missing data. The bake waited interval + delay, so [shift, now − delay] holds it.
+  const until = new Date(Math.max(shiftedAt.getTime(), now.getTime() - config.metricDelaySeconds * 1000));
   const stats = await versionStats(
     { candidate: release.version, primary: supersede.previousVersion },
     {
       functionName: config.target.functionName,
       alias: config.target.alias,
       since: shiftedAt,
-      until: now,
+      until,
       periodSeconds: config.gatePeriodSeconds,
       appNamespace: config.appNamespace,
     },
@@ -59,7 +62,9 @@ export async function gateStep(state: unknown, config: TrafficConfig): Promise<P
     evidence,
     extensions: result.decision === 'extend' ? extensions + 1 : extensions,
     waitSeconds:
-      result.decision === 'extend' ? Math.max(1, plan.intervalSeconds) : (progress.waitSeconds ?? 0),
+      result.decision === 'extend'
+        ? Math.max(1, plan.intervalSeconds, config.metricDelaySeconds)
+        : (progress.waitSeconds ?? 0),
     nextStep: result.decision === 'pass' ? step + 1 : step,
   };
 }

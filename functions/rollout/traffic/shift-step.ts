@@ -27,7 +27,7 @@ export async function shiftStep(state: unknown, config: TrafficConfig): Promise<
     step: index,
     shiftedAt: at,
     extensions: 0,
-    waitSeconds: plan.intervalSeconds,
+    waitSeconds: bakeWaitSeconds(plan.intervalSeconds, config.metricDelaySeconds),
   };
 
   if (live.primary === release.version) {
@@ -62,6 +62,16 @@ export async function shiftStep(state: unknown, config: TrafficConfig): Promise<
     return held ? withOutcome(changed, at, { status: 'held' }) : changed;
   });
   return { ...base, weight, last, finished: false };
+}
+
+/**
+ * How long the Bake state waits before the gate reads the metrics. Metrics arrive `delay` seconds
+ * after the calls, so the gate reads up to now − delay; waiting the interval plus the delay gives it
+ * the whole interval's evidence, and no bake is shorter than the delay itself (else an interval of 0
+ * could only ever see an empty window, extend and roll back).
+ */
+export function bakeWaitSeconds(intervalSeconds: number, delaySeconds: number): number {
+  return Math.max(intervalSeconds, delaySeconds) + delaySeconds;
 }
 
 /** Superseded unless this execution owns the alias and is still running. */
