@@ -1,6 +1,6 @@
 /**
  * The seat-fit model contract shared by the recommend function, the trainer, the dataset generator
- * and the rollout's validation gate. Names, order and units follow ../shared/domain/SEAT-FIT.md §2–3.
+ * and the rollout's validation gate. Names, order and units follow docs/domain.md §2–3.
  * docs/model-contract.md explains it for people who build models outside this project.
  */
 
@@ -42,7 +42,7 @@ export interface Range {
 }
 
 /**
- * What the actuators of the reference vehicle can do (SEAT-FIT.md §3). Predictions outside are
+ * What the actuators of the reference vehicle can do (docs/domain.md §3). Predictions outside are
  * clamped by the service and counted by the validation gate.
  * seat_angle is 90° + A40 with A40 clipped to 17–30° by the generative model.
  */
@@ -57,7 +57,7 @@ export const ACTUATOR_RANGES: Record<Target, Range> = {
 };
 
 /**
- * Plausible human measurements accepted by the API (SEAT-FIT.md §2: stature 130–220 cm; segments
+ * Plausible human measurements accepted by the API (docs/domain.md §2: stature 130–220 cm; segments
  * span the ANSUR II 0.1–99.9 % range of both sexes, widened by roughly a quarter on each side).
  */
 export const PLAUSIBLE_INPUT_RANGES: Record<Feature, Range> = {
@@ -69,7 +69,7 @@ export const PLAUSIBLE_INPUT_RANGES: Record<Feature, Range> = {
   torso: { min: 40, max: 80 },
 };
 
-/** The reference vehicle every prediction assumes (SEAT-FIT.md §3); written into model metadata. */
+/** The reference vehicle every prediction assumes (docs/domain.md §3); written into model metadata. */
 export const REFERENCE_VEHICLE = {
   transmission: 'automatic',
   H30_mm: 270,

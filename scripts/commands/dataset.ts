@@ -27,7 +27,7 @@ const optionsSchema = z.object({
 });
 
 /**
- * `hypermob dataset`: (re)writes the training template and the golden set (SEAT-FIT.md §4). The
+ * `hypermob dataset`: (re)writes the training template and the golden set (docs/domain.md §4). The
  * generator is small and names the option defaults; the noise report (it trains models) loads only
  * for `--report`.
  */

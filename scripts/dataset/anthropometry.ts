@@ -1,5 +1,5 @@
 /**
- * Body-size parameters of SEAT-FIT.md §2 (ANSUR II, US Army 2012 public release), in mm.
+ * Body-size parameters of docs/domain.md §2 (ANSUR II, US Army 2012 public release), in mm.
  * Segment = a + b·S + e, e multivariate normal with the residual SDs and correlations below.
  */
 import { cholesky } from './linalg.js';

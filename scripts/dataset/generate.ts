@@ -1,5 +1,5 @@
 /**
- * SEAT-FIT.md §4: the seeded generator of the training template and the golden set. One population of
+ * docs/domain.md §4: the seeded generator of the training template and the golden set. One population of
  * train + golden people is drawn from one random stream; every person is one record; the stature tails
  * all go to the golden set, the rest of it is a seeded random choice of the other people.
  */

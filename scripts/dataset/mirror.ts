@@ -1,5 +1,5 @@
 /**
- * SEAT-FIT.md §4 step 9: aim of the driver-side exterior mirror by the law of reflection. Light from
+ * docs/domain.md §4 step 9: aim of the driver-side exterior mirror by the law of reflection. Light from
  * straight behind the car travels forward (−X); the mirror must send it to the eye. For unit incoming
  * d and outgoing r the mirror normal is n ∝ r − d.
  */

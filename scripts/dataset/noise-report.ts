@@ -3,7 +3,7 @@
  * target, the injected noise, the error floor of the best model (estimated with a large Monte Carlo
  * sample and a full quadratic fit — nearly the conditional mean, as every §4 relation is smooth), what
  * fits trained on the template reach on the golden set, how much of each target sits on a clip, and
- * the seat-position anchors of SEAT-FIT.md §1 and §6.
+ * the seat-position anchors of docs/domain.md §1 and §6.
  */
 import { ACTUATOR_RANGES, TARGETS, type Target } from '../../functions/shared/contract.js';
 import { type Dataset, toMatrices } from '../../functions/shared/dataset.js';

@@ -1,4 +1,4 @@
-/** SEAT-FIT.md §4 steps 1–3: one synthetic adult. Sex, SHS, BMI and age are latent, never inputs. */
+/** docs/domain.md §4 steps 1–3: one synthetic adult. Sex, SHS, BMI and age are latent, never inputs. */
 import {
   AGE_RANGE,
   BMI_CLIP,

@@ -1,5 +1,5 @@
 /**
- * SEAT-FIT.md §4 steps 4, 5 and 9: where a driver's hip and eye end up in the reference vehicle,
+ * docs/domain.md §4 steps 4, 5 and 9: where a driver's hip and eye end up in the reference vehicle,
  * before and after the seat's travel limits. Coordinates in mm: X aft of the ball-of-foot reference
  * point, Z above the accelerator heel point. Noise is passed in so the same equations give the
  * noise-free 50th-percentile male the mirrors are aimed relative to.

@@ -1,5 +1,5 @@
 /**
- * SEAT-FIT.md §4 steps 4–9: the seven settings a driver picks in the reference vehicle. Every
+ * docs/domain.md §4 steps 4–9: the seven settings a driver picks in the reference vehicle. Every
  * injected noise SD is a named constant because docs/dataset.md and the rollout's validation gate
  * derive accuracy limits from them.
  */
@@ -28,7 +28,7 @@ export const NOISE_SD = {
 const A40 = { mean: 23, min: 17, max: 30 } as const;
 const H30 = REFERENCE_VEHICLE.H30_mm;
 const [TELESCOPE_MIN, TELESCOPE_MAX] = REFERENCE_VEHICLE.telescope_range_mm;
-/** ±10° of actuator travel = ±100 % [assumption, SEAT-FIT.md §3]. */
+/** ±10° of actuator travel = ±100 % [assumption, docs/domain.md §3]. */
 const MIRROR_PERCENT_PER_DEG = 10;
 
 /** Reed 2013 preferred steering-wheel X (mm aft of BOFRP), as implemented in public code. */
@@ -55,7 +55,7 @@ export function seatFit(p: Person, rng: Rng): Record<Target, number> {
   const seat = posture(p, { hipX: NOISE_SD.hipX * rng.normal(), height: NOISE_SD.seatHeight * rng.normal() });
   const a40 = clip(A40.mean + NOISE_SD.a40 * rng.normal(), A40.min, A40.max);
   const l6 = preferredL6(p.stature) + NOISE_SD.l6 * rng.normal();
-  // Slope borrowed from a truck wheel-height model (SEAT-FIT.md §4 step 8); ±40 mm spans the tilt range.
+  // Slope borrowed from a truck wheel-height model (docs/domain.md §4 step 8); ±40 mm spans the tilt range.
   const wheelRise = 0.1613 * (p.stature - 1700) + NOISE_SD.wheelHeight * rng.normal();
   const aim = mirrorAim(seat.eye);
   const tiltDeg = aim.tiltDeg - REFERENCE_AIM.tiltDeg + NOISE_SD.mirror * rng.normal();

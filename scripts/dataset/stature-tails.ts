@@ -1,5 +1,5 @@
 /**
- * The stature tails that SEAT-FIT.md §4 step 10 keeps out of training: below the 2nd and above the
+ * The stature tails that docs/domain.md §4 step 10 keeps out of training: below the 2nd and above the
  * 98th percentile of the population (equal mix of the §2 male and female stature normals). Computed
  * from the distribution, not from a sample, so the cut-offs do not move with the seed.
  */

@@ -4,7 +4,7 @@ import { PARAMETERS, SEGMENTS, type Sex } from '../../scripts/dataset/anthropome
 import { generateRows } from '../../scripts/dataset/generate.js';
 import { createRng } from '../../scripts/dataset/prng.js';
 
-// One large sample shared by the checks of SEAT-FIT.md §2 and §4; the tolerances are several
+// One large sample shared by the checks of docs/domain.md §2 and §4; the tolerances are several
 // standard errors wide at this size, and the seed is fixed, so the tests are deterministic.
 const rows = generateRows(createRng(2024), 20_000);
 const bySex = (sex: Sex) => rows.filter((r) => r.person.sex === sex).map((r) => r.person);

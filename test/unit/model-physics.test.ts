@@ -6,7 +6,7 @@ import { type TrainedModel, trainModel } from '../../functions/shared/model/trai
 import { parseSeatpos, seatposCheck } from '../../functions/shared/seatpos.js';
 
 /**
- * Does the default model trained on the template make physical sense (SEAT-FIT.md)? Checked on the
+ * Does the default model trained on the template make physical sense (docs/domain.md)? Checked on the
  * golden set (different people, stature tails included) and on the 38 real UMTRI drivers.
  */
 const TEMPLATE = new URL('../../functions/recommend/json_template.json', import.meta.url);
@@ -45,7 +45,7 @@ const column = (m: number[][], k: number) => m.map((r) => r[k] as number);
 
 describe('default model physics', () => {
   /*
-   * The published rate is 0.43 mm of hip travel per mm of stature (seatpos, SEAT-FIT.md §1), i.e.
+   * The published rate is 0.43 mm of hip travel per mm of stature (seatpos, docs/domain.md §1), i.e.
    * 4.3 mm/cm. The generator's hip equations (§4 step 4, Park et al. 2016) have within-sex stature
    * slopes of 0.284 mm/mm for women and 0.56 − 3.98e-3·age for men: 0.488 at age 18, 0.375 at the
    * mean age 46.5, 0.26 at 75. Pooling both sexes (men 128 mm taller and sitting ~46 mm further back

@@ -3,7 +3,7 @@ import { TARGETS } from '../../shared/contract.js';
 
 /**
  * Pre-traffic probes: real API Gateway REST proxy events for POST /recommend with valid bodies
- * (a short, a median and a tall driver, SEAT-FIT.md §2), and the check of each answer. Pure.
+ * (a short, a median and a tall driver, docs/domain.md §2), and the check of each answer. Pure.
  */
 const BODIES = [
   { height: 158, upper_arm: 30, forearm: 24, thigh: 41, calf: 35, torso: 57 },

@@ -1,6 +1,6 @@
 /**
  * Optional feature expansions on one input column (stature carries almost all of the signal,
- * SEAT-FIT.md §1). The same definition is evaluated here for training/prediction and emitted as ONNX
+ * docs/domain.md §1). The same definition is evaluated here for training/prediction and emitted as ONNX
  * nodes by onnx-writer.ts; the parity tests keep the two equal.
  *
  * - hinge terms max(0, direction·(x − knot)) turn the linear fit into a piecewise-linear spline,
