@@ -14,7 +14,9 @@ import { NOISE_FLOOR_RMSE } from '../../functions/rollout/validate/thresholds.js
 import { rejectionCause } from '../../functions/rollout/validate/validate.js';
 import { ACTUATOR_RANGES, TARGETS } from '../../functions/shared/contract.js';
 import type { ModelSignature } from '../../functions/shared/model-signature.js';
-import { SEATPOS } from '../../functions/shared/seatpos.js';
+import { readSeatpos } from '../../functions/shared/seatpos.js';
+
+const SEATPOS = readSeatpos();
 
 /** The pure checks on hand-made numbers: each threshold's boundary, no ONNX runtime involved. */
 

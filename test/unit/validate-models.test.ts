@@ -18,7 +18,7 @@ import { TARGETS, type Target } from '../../functions/shared/contract.js';
 import { parseDataset, toMatrices } from '../../functions/shared/dataset.js';
 import { writeLinearModel } from '../../functions/shared/model/onnx-writer.js';
 import { trainModel } from '../../functions/shared/model/trainer.js';
-import { SEATPOS } from '../../functions/shared/seatpos.js';
+import { readSeatpos } from '../../functions/shared/seatpos.js';
 import {
   BROKEN_MODELS,
   canonicalModel,
@@ -28,6 +28,8 @@ import {
   permutedMetadataModel,
   TEMPLATE_PATH,
 } from '../support/onnx-fixtures.js';
+
+const SEATPOS = readSeatpos();
 
 /**
  * The validation gate on real ONNX models: every rejection class the gate is responsible for fails

@@ -8,8 +8,10 @@ import { inOrder, registryProblems } from '../../functions/rollout/validate/run-
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../../functions/rollout/validate/thresholds.js';
 import { type ValidationResult, validateModel } from '../../functions/rollout/validate/validate.js';
 import { parseDataset, toMatrices } from '../../functions/shared/dataset.js';
-import { SEATPOS } from '../../functions/shared/seatpos.js';
+import { readSeatpos } from '../../functions/shared/seatpos.js';
 import { BROKEN_MODELS, canonicalModelBytes } from '../support/onnx-fixtures.js';
+
+const SEATPOS = readSeatpos();
 
 /**
  * The registry property: validate.ts derives order, skipping and the report from checks.ts alone, so
