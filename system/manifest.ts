@@ -18,6 +18,8 @@ export const LIVE_ALIAS = 'live';
  */
 export const MODEL_BUCKET_NAME = 'hypermob-models';
 export const ROLLOUT_STATE_MACHINE_NAME = 'hypermob-model-rollout';
+/** The rollout state machine's TimeoutSeconds (statemachines/model-rollout.asl.json says the same). */
+export const ROLLOUT_EXECUTION_TIMEOUT_SECONDS = 86_400;
 
 /**
  * The model bucket's layout. Uploads are any key ending in UPLOAD_SUFFIX outside the pipeline's own

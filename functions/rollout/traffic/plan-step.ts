@@ -8,6 +8,7 @@ import { updateLineage } from '../shared/lineage-store.js';
 import type { ExecutionContext, Plan } from '../shared/state.js';
 import type { TrafficConfig } from './config.js';
 import { startedMs, stateMachineArnOf } from './context.js';
+import { assertFitsExecution } from './duration.js';
 import { parseRolloutMetadata } from './metadata.js';
 
 /** The EventBridge "Object Created" event, as far as the rollout reads it. */
@@ -57,6 +58,7 @@ export async function planStep(
     });
   }
   const request = parseRolloutMetadata(out.Metadata ?? {}, config.defaults);
+  assertFitsExecution(request, config);
   const now = new Date();
   const model = {
     bucket: bucket.name,
