@@ -8,7 +8,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { MAX_BODY_BYTES } from '../functions/shared/request.js';
 import { type Deployment, functionEnvironment } from '../system/environment.js';
-import { LIVE_ALIAS } from '../system/manifest.js';
+import { LIVE_ALIAS, UNPINNED_MODEL } from '../system/manifest.js';
 import { BundledFunction } from './bundled-function.js';
 import { acknowledge } from './nag.js';
 import { grantManifestPermissions } from './roles.js';
@@ -30,8 +30,8 @@ export interface InitialModel {
  * function is pointed at a key no one writes, so it serves its template-trained fallback (marked
  * degraded) until the first rollout pins a real model.
  */
-export const NO_MODEL_KEY = 'pinned/none-until-first-rollout.model';
-export const NO_MODEL_SHA256 = '0'.repeat(64);
+export const NO_MODEL_KEY = UNPINNED_MODEL.key;
+export const NO_MODEL_SHA256 = UNPINNED_MODEL.sha256;
 
 export function initialModelEnvironment(bucketName: string, model: InitialModel): Record<string, string> {
   const none = model.key === '';

@@ -38,6 +38,15 @@ export const BUCKET_PREFIXES = {
 } as const;
 /** Prefixes the pipeline writes to or reads from; uploads under them never start a rollout. */
 export const PIPELINE_PREFIXES = Object.values(BUCKET_PREFIXES);
+/**
+ * What a new stack's recommend function is pointed at until the first rollout pins a model: a key no
+ * one writes, so it serves its template-trained fallback (marked degraded). The first rollout onto
+ * such a version goes all-at-once: there is nothing to compare a canary with, and no traffic yet.
+ */
+export const UNPINNED_MODEL = {
+  key: `${BUCKET_PREFIXES.pinned}none-until-first-rollout.model`,
+  sha256: '0'.repeat(64),
+};
 export const GOLDEN_FILES = { goldenSet: 'golden_set.json', seatpos: 'seatpos.csv' } as const;
 
 /**

@@ -12,6 +12,7 @@ import { alignWindow } from '../../functions/rollout/traffic/metrics.js';
 import { planStep } from '../../functions/rollout/traffic/plan-step.js';
 import { bakeWaitSeconds } from '../../functions/rollout/traffic/shift-step.js';
 import { setClients } from '../../functions/shared/aws-clients.js';
+import { UNPINNED_MODEL } from '../../system/manifest.js';
 import { FakeAws } from '../support/rollout-fake-aws.js';
 
 /** Handler steps with mocked clients (rollout-fake-aws.ts): the edges the ASL scenarios do not reach. */
@@ -73,6 +74,27 @@ describe('metric delay (metrics reach CloudWatch minutes after the call)', () =>
 
 describe('plan step', () => {
   const config = parseTrafficConfig({});
+  /** live on version 1, which serves a pinned model. */
+  const serving = (modelKey = 'pinned/abc.model') => {
+    aws.versions.set('1', { MODEL_KEY: modelKey });
+    aws.alias = { version: '1', weights: {}, description: '', revision: 1 };
+  };
+  beforeEach(() => serving());
+
+  it('the first model of a new stack goes all at once: no alias yet, or live serves no pinned model (D2)', async () => {
+    for (const setup of [() => (aws.alias = undefined), () => serving(UNPINNED_MODEL.key)]) {
+      setup();
+      aws.put(BUCKET, 'm.onnx', 'abc', { rollout: 'canary', weight: '0.1' });
+      const plan = await planStep(event('m.onnx'), execution, config);
+      expect(plan.schedule).toEqual([]);
+      expect(aws.json(BUCKET, 'rollouts/e1.json')).toMatchObject({
+        plan: {
+          schedule: [],
+          note: expect.stringMatching(/first model of a new stack: all at once instead of canary/),
+        },
+      });
+    }
+  });
 
   it('reads metadata, builds the validate input and starts the lineage', async () => {
     aws.put(BUCKET, 'm.onnx', 'abc', { rollout: 'linear', step: '0.5', interval: '7' });

@@ -46,7 +46,7 @@ export interface LineageRecord {
   startedAt: string;
   updatedAt: string;
   model?: { bucket: string; key: string; size?: number; etag?: string; versionId?: string; sha256?: string };
-  plan?: { strategy: string; parameters: StrategyParameters } & TrafficPlan;
+  plan?: { strategy: string; parameters: StrategyParameters; note?: string } & TrafficPlan;
   validation?: { reportKey?: string; passed?: boolean; summary?: unknown };
   release?: {
     version: string;

@@ -1,10 +1,13 @@
+import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { s3 } from '../../shared/aws-clients.js';
+import { UNPINNED_MODEL } from '../../../system/manifest.js';
+import { lambda, s3 } from '../../shared/aws-clients.js';
 import { isNotFound } from '../shared/aws-errors.js';
 import { BadRolloutRequestError } from '../shared/errors.js';
 import { lineageKey, patchLineage } from '../shared/lineage.js';
 import { updateLineage } from '../shared/lineage-store.js';
+import { readLive } from '../shared/live-alias.js';
 import type { ExecutionContext, Plan } from '../shared/state.js';
 import type { TrafficConfig } from './config.js';
 import { startedMs, stateMachineArnOf } from './context.js';
@@ -57,8 +60,10 @@ export async function planStep(
       throw notFound(e, bucket.name, key);
     });
   }
-  const request = parseRolloutMetadata(out.Metadata ?? {}, config.defaults);
-  assertFitsExecution(request, config);
+  const requested = parseRolloutMetadata(out.Metadata ?? {}, config.defaults);
+  assertFitsExecution(requested, config);
+  const first = await servesNoModelYet(config);
+  const request = first ? { ...requested, schedule: [], hold: false } : requested;
   const now = new Date();
   const model = {
     bucket: bucket.name,
@@ -87,10 +92,33 @@ export async function planStep(
         schedule: plan.schedule,
         intervalSeconds: plan.intervalSeconds,
         hold: plan.hold,
+        ...(first && requested.schedule.length > 0
+          ? { note: `first model of a new stack: all at once instead of ${requested.strategy} (${first})` }
+          : {}),
       },
     }),
   );
   return plan;
+}
+
+/**
+ * Whether `live` serves no pinned model yet: the alias does not exist, or points at the version a
+ * new stack publishes on the unpinned key (system/manifest.ts UNPINNED_MODEL). Then a canary has
+ * nothing to be compared with and no traffic to be gated on — on an idle new stack it could only
+ * extend and roll back — so the first model goes all at once. Returns why, or undefined.
+ */
+async function servesNoModelYet(config: TrafficConfig): Promise<string | undefined> {
+  const live = await readLive(config.target);
+  if (!live) return `alias ${config.target.alias} does not exist yet`;
+  const cfg = await lambda().send(
+    new GetFunctionConfigurationCommand({
+      FunctionName: config.target.functionName,
+      Qualifier: live.primary,
+    }),
+  );
+  return cfg.Environment?.Variables?.MODEL_KEY === UNPINNED_MODEL.key
+    ? `version ${live.primary} behind ${config.target.alias} serves no pinned model`
+    : undefined;
 }
 
 function notFound(err: unknown, bucket: string, key: string): unknown {
