@@ -59,6 +59,21 @@ export const METRICS = {
   dimensions: { functionVersion: 'FunctionVersion', modelSha256: 'ModelSha256' },
   lambdaNamespace: 'AWS/Lambda',
   executedVersion: 'ExecutedVersion',
+  /**
+   * Outcomes of A/B experiments, from `POST /feedback` (docs/experiments.md): EMF documents in
+   * `namespace` with exactly the dimension set [FunctionVersion], where FunctionVersion is the
+   * version that SERVED the recommendation (from its token), not the one handling the feedback.
+   * Per given target t: `OutcomeAbsError_<t>` = |final − predicted| and `OutcomeSqError_<t>` = its
+   * square; per feedback: `OutcomeNormError` = mean over the given targets of |error| ÷ the target's
+   * noise floor, and `OutcomeNormSqError` = its square. So each arm's count (SampleCount), mean
+   * (Sum ÷ SampleCount) and variance ((SumSq − Sum²/n) ÷ (n − 1)) come from CloudWatch statistics.
+   */
+  outcomes: {
+    absError: (target: string) => `OutcomeAbsError_${target}`,
+    sqError: (target: string) => `OutcomeSqError_${target}`,
+    normError: 'OutcomeNormError',
+    normSqError: 'OutcomeNormSqError',
+  },
 } as const;
 
 /**
