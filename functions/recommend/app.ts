@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { clampToActuators } from '../shared/inference.js';
+import { MODEL_PREFIX_HEX, type RecommendationKey, sign } from '../shared/recommendation-token.js';
 import { decodeBody, featureRow, parseRecommendRequest, type RequestError } from '../shared/request.js';
 import type { RecommendConfig } from './config.js';
 import type { ModelProvider, ServedModel } from './model-provider.js';
@@ -30,6 +31,10 @@ export interface RecommendDeps {
   provider: ModelProvider;
   logger: Logger;
   metrics: RequestMetrics;
+  /** Signs each answer's `recommendation_id` (functions/shared/recommendation-token.ts); none: no id. */
+  signingKey?: RecommendationKey;
+  /** Epoch milliseconds (tests). */
+  now?: () => number;
 }
 
 export type RecommendHandler = (
@@ -69,10 +74,13 @@ export function createRecommendHandler({
   provider,
   logger,
   metrics,
+  signingKey,
+  now = Date.now,
 }: RecommendDeps): RecommendHandler {
   const version = config.functionVersion;
   let suffixFor: ServedModel | undefined;
   let suffix = '';
+  let modelPrefix = '';
 
   async function serve(raw: unknown, context?: Context): Promise<Outcome> {
     const parsedEvent = proxyEventSchema.safeParse(raw);
@@ -125,8 +133,20 @@ export function createRecommendHandler({
     if (served !== suffixFor) {
       suffixFor = served;
       suffix = modelSuffix({ version, key: served.key, sha256: served.sha256 }, served.reason);
+      modelPrefix = served.sha256.slice(0, MODEL_PREFIX_HEX);
     }
-    const body = successBody(values, clamped, request.value.user_id, suffix);
+    const recommendationId = signingKey
+      ? sign(
+          {
+            functionVersion: version,
+            modelSha256Prefix: modelPrefix,
+            values,
+            issuedAt: Math.floor(now() / 1000),
+          },
+          signingKey,
+        )
+      : undefined;
+    const body = successBody(values, clamped, request.value.user_id, suffix, recommendationId);
     return {
       result: { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body },
       clamps: clamped.length,

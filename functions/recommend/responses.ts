@@ -53,10 +53,13 @@ export function successBody(
   clamped: readonly Target[],
   userId: string | undefined,
   suffix: string,
+  recommendationId?: string,
 ): string {
   let out = '{"status":"success","data":{';
   for (let i = 0; i < TARGETS.length; i++) out += DATA_KEYS[i] + String(round3(values[i] as number));
   out += '}';
+  // base64url needs no JSON escaping.
+  if (recommendationId !== undefined) out += `,"recommendation_id":"${recommendationId}"`;
   if (userId !== undefined) out += `,"user_id":${JSON.stringify(userId)}`;
   out += suffix;
   if (clamped.length > 0) out += `,"clamped":${JSON.stringify(clamped)}`;
