@@ -29,10 +29,10 @@ export function awsEndpoint(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await collect(req);
-    const found = routeRequest(req.method ?? 'GET', req.url ?? '/', req.headers);
+    const found = routeRequest(req.method ?? 'GET', req.url ?? '/', req.headers, body);
     if (!found.ok) {
       const message = `The local cloud does not implement ${found.operation}`;
-      const status = found.protocol === 'json' ? 400 : 404;
+      const status = found.protocol === 'json' || found.protocol === 'query' ? 400 : 404;
       return sendAwsError(res, found.protocol, { status, type: 'UnknownOperationException', message });
     }
     const { route } = found;

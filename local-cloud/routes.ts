@@ -4,11 +4,13 @@ import { virtualHostBucket } from './s3/virtual-host.js';
 /**
  * The routing table of the local cloud's one AWS endpoint: which service and operation an incoming
  * request is, as AWS's per-service hostnames would decide. JSON protocols (Step Functions,
- * CloudWatch) name the operation in `X-Amz-Target: <prefix>.<Operation>`; REST protocols (Lambda)
- * by method and path; everything else is a path-style (or `<bucket>.localhost`) S3 request.
+ * CloudWatch, CloudWatch Logs) name the operation in `X-Amz-Target: <prefix>.<Operation>`; the query
+ * protocol (CloudWatch for the AWS CLI v1) in a form body `Action=<Operation>&Version=<API version>`;
+ * REST protocols (Lambda) by method and path; everything else is a path-style (or
+ * `<bucket>.localhost`) S3 request.
  * Adding an AWS operation: one entry here, and its case in the module that serves the service.
  */
-export type ServiceId = 'lambda' | 'sfn' | 'cloudwatch' | 's3';
+export type ServiceId = 'lambda' | 'sfn' | 'cloudwatch' | 'logs' | 's3';
 
 export interface Route {
   service: ServiceId;
@@ -19,11 +21,12 @@ export interface Route {
 }
 
 /** The wire protocol of a service: how its errors are written. */
-export type Protocol = 'json' | 'rest-json' | 'rest-xml';
+export type Protocol = 'json' | 'query' | 'rest-json' | 'rest-xml';
 
 export const PROTOCOLS: Record<ServiceId, Protocol> = {
   sfn: 'json',
   cloudwatch: 'json',
+  logs: 'json',
   lambda: 'rest-json',
   s3: 'rest-xml',
 };
@@ -45,6 +48,18 @@ const JSON_TARGETS: Record<string, { service: ServiceId; operations: readonly st
     ],
   },
   GraniteServiceVersion20100801: { service: 'cloudwatch', operations: ['GetMetricData'] },
+  Logs_20140328: {
+    service: 'logs',
+    operations: ['DescribeLogGroups', 'DescribeLogStreams', 'FilterLogEvents', 'GetLogEvents'],
+  },
+};
+
+/**
+ * Query protocol: `POST /` with a form body; the `Version` parameter (the API version) names the
+ * service, `Action` the operation (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/making-api-requests.html).
+ */
+const QUERY_VERSIONS: Record<string, { service: ServiceId; operations: readonly string[] }> = {
+  '2010-08-01': { service: 'cloudwatch', operations: ['GetMetricData'] },
 };
 
 /** REST protocols: method and path template of each operation served. */
@@ -88,7 +103,13 @@ export type RouteResult =
   | { ok: true; route: Route }
   | { ok: false; service: ServiceId | undefined; protocol: Protocol; operation: string };
 
-export function routeRequest(method: string, url: string, headers: IncomingHttpHeaders): RouteResult {
+/** `body` is needed only for the query protocol, whose operation is in the form body. */
+export function routeRequest(
+  method: string,
+  url: string,
+  headers: IncomingHttpHeaders,
+  body?: Buffer,
+): RouteResult {
   const target = headers['x-amz-target'];
   if (typeof target === 'string') {
     const dot = target.indexOf('.');
@@ -100,6 +121,8 @@ export function routeRequest(method: string, url: string, headers: IncomingHttpH
     return { ok: false, service: entry?.service, protocol: 'json', operation: target };
   }
   const pathname = new URL(url, 'http://local').pathname;
+  const query = queryRequest(method, pathname, headers, body);
+  if (query) return query;
   // A virtual-hosted bucket owns every path on its host, including ones that look like Lambda's.
   if (virtualHostBucket(String(headers.host ?? '')) === undefined) {
     for (const op of REST_OPERATIONS) {
@@ -117,6 +140,29 @@ export function routeRequest(method: string, url: string, headers: IncomingHttpH
     }
   }
   return { ok: true, route: { service: 's3', operation: '*', params: {} } };
+}
+
+/**
+ * A query-protocol request of a service listed in QUERY_VERSIONS, or undefined (S3 has no
+ * form-encoded POST on `/`: browser uploads are multipart, on a bucket's host).
+ */
+function queryRequest(
+  method: string,
+  pathname: string,
+  headers: IncomingHttpHeaders,
+  body: Buffer | undefined,
+): RouteResult | undefined {
+  const type = String(headers['content-type'] ?? '');
+  if (method !== 'POST' || pathname !== '/' || !type.startsWith('application/x-www-form-urlencoded')) return;
+  if (!body || virtualHostBucket(String(headers.host ?? '')) !== undefined) return;
+  const form = new URLSearchParams(body.toString('utf8'));
+  const entry = QUERY_VERSIONS[form.get('Version') ?? ''];
+  const action = form.get('Action');
+  if (!entry || !action) return;
+  if (entry.operations.includes(action)) {
+    return { ok: true, route: { service: entry.service, operation: action, params: {} } };
+  }
+  return { ok: false, service: entry.service, protocol: 'query', operation: action };
 }
 
 /** Path parameters when `pathname` fits `template` (empty segments ignored, as the services do). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getMetricData } from '../../local-cloud/cloudwatch/api.js';
+import { getMetricDataJson } from '../../local-cloud/cloudwatch/api.js';
 import { AppMetricsStore } from '../../local-cloud/cloudwatch/app-metrics.js';
 import { mayBeEmf, parseEmf } from '../../local-cloud/cloudwatch/emf.js';
 import { parseInsights } from '../../local-cloud/cloudwatch/insights.js';
@@ -196,14 +196,19 @@ describe('GetMetricData over custom namespaces', () => {
         },
       ],
     };
-    const out = getMetricData(Buffer.from(JSON.stringify(body)), { lambda: new MetricsStore(), app });
+    const clock = { nowSec: T0 / 1000, visibleUntilSec: Number.POSITIVE_INFINITY };
+    const out = getMetricDataJson(
+      Buffer.from(JSON.stringify(body)),
+      { lambda: new MetricsStore(), app },
+      clock,
+    );
     expect(out.status).toBe(200);
     const results = JSON.parse(out.body).MetricDataResults as { Id: string; Values: number[] }[];
     expect(results.map((r) => [r.Id, r.Values])).toEqual([
       ['stat', [2]],
       ['deg', [2]],
     ]);
-    const bad = getMetricData(
+    const bad = getMetricDataJson(
       Buffer.from(
         JSON.stringify({
           ...body,
@@ -211,6 +216,7 @@ describe('GetMetricData over custom namespaces', () => {
         }),
       ),
       { lambda: new MetricsStore(), app },
+      clock,
     );
     expect(bad.status).toBe(400);
   });
