@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -9,7 +10,7 @@ import {
   loadConfig as loadValidateConfig,
   wiringSchema as validateWiringSchema,
 } from '../../functions/rollout/validate/config.js';
-import { InvalidContextError, readConfig } from '../../infra/config.js';
+import { CONTEXT_KEYS, InvalidContextError, readConfig } from '../../infra/config.js';
 import { allow, nagResourceText } from '../../infra/nag.js';
 import { initialModelEnvironment, NO_MODEL_KEY } from '../../infra/recommend-service.js';
 import { functionEnvironment } from '../../system/environment.js';
@@ -86,6 +87,14 @@ describe('readConfig (CDK context)', () => {
   ])('rejects %j naming %s', (values, name) => {
     expect(() => readConfig(context(values))).toThrow(InvalidContextError);
     expect(() => readConfig(context(values))).toThrow(name);
+  });
+});
+
+describe('docs/deploy.md', () => {
+  it('documents every context key, the settings’ included', () => {
+    const doc = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
+    const missing = CONTEXT_KEYS.filter((k) => !doc.includes(`| \`${k}\``) && !doc.includes(`/ \`${k}\``));
+    expect(missing).toEqual([]);
   });
 });
 
