@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ADMINISTRATOR, type Authorizer, type Caller } from './iam/authorizer.js';
+import { accessDeniedError } from './iam/denial.js';
 import type { Log } from './log.js';
 import { sendAwsError } from './protocols.js';
 import { PROTOCOLS, type Route, routeRequest, type ServiceId } from './routes.js';
@@ -7,12 +9,15 @@ import { PROTOCOLS, type Route, routeRequest, type ServiceId } from './routes.js
  * The local cloud's one AWS endpoint: reads the request, looks it up in the routing table
  * (routes.ts) and hands it to the service module that serves it. An operation the table does not
  * know is answered as AWS answers one (`UnknownOperationException`, naming it); a service that is
- * not running (yet, or in a test that mounts only some) answers 503.
+ * not running (yet, or in a test that mounts only some) answers 503. With an authorizer (iam/), a
+ * request signed as a function's role is served only if IAM allows it, as on AWS.
  */
 export interface AwsCall {
   route: Route;
   req: IncomingMessage;
   body: Buffer;
+  /** Who sent it: a role whose further checks a service may need (S3's missing-key rule), or an administrator. */
+  caller: Caller;
 }
 
 /** What each service module implements to be mounted on the endpoint. */
@@ -26,6 +31,7 @@ export type AwsServices = Partial<Record<ServiceId, AwsService>>;
 export function awsEndpoint(
   services: AwsServices,
   log: Log = () => {},
+  authorizer?: Authorizer,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await collect(req);
@@ -45,7 +51,20 @@ export function awsEndpoint(
         message,
       });
     }
-    await service.serve({ route, req, body }, res);
+    const facts = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body };
+    const { caller, denied } = authorizer
+      ? await authorizer.authorize(route, facts)
+      : { caller: ADMINISTRATOR };
+    if (denied) {
+      const protocol = PROTOCOLS[route.service];
+      return sendAwsError(
+        res,
+        protocol,
+        accessDeniedError(protocol, denied),
+        new URL(facts.url, 'http://local').pathname,
+      );
+    }
+    await service.serve({ route, req, body, caller }, res);
   };
   return (req, res) => {
     serve(req, res).catch((err: unknown) => {

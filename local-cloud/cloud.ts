@@ -9,6 +9,7 @@ import {
   RECOMMEND_FUNCTION_NAME,
   ROLLOUT_STATE_MACHINE_NAME,
 } from '../system/manifest.js';
+import type { PERMISSIONS } from '../system/permissions.js';
 import { createApiFront } from './api/front.js';
 import { type AwsServices, awsEndpoint } from './aws-endpoint.js';
 import { bootstrap } from './bootstrap.js';
@@ -16,6 +17,7 @@ import { localClients } from './clients.js';
 import { type CloudWatchService, createCloudWatchService } from './cloudwatch/service.js';
 import { publishDefaultModel, rollOutDefaultModel } from './default-model.js';
 import { EventBus } from './events/bus.js';
+import { createAuthorizer } from './iam/authorizer.js';
 import { createLambdaService, type LambdaService } from './lambda/index.js';
 import type { Log } from './log.js';
 import { rolloutOutcome } from './rollout-outcome.js';
@@ -50,6 +52,11 @@ export interface LocalCloudOptions {
   bootstrapGate?: Promise<void>;
   /** Idle expiry of execution environments (ms). */
   idleMs?: number;
+  /**
+   * The statements each function's role has (default system/permissions.ts). Tests only: a test
+   * removes one to show what it breaks.
+   */
+  permissions?: typeof PERMISSIONS;
   log?: Log;
 }
 
@@ -107,7 +114,14 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
   // The AWS port first: functions get its address as AWS_ENDPOINT_URL before anything runs. Until a
   // service is in `services`, its requests answer 503.
   const services: AwsServices = {};
-  const awsServer = http.createServer(awsEndpoint(services, log));
+  // IAM as on AWS: a request signed as a function (its environments' access key id) acts as its role.
+  const authorizer = createAuthorizer({
+    region,
+    accountId,
+    ...(opts.permissions ? { permissions: opts.permissions } : {}),
+    log,
+  });
+  const awsServer = http.createServer(awsEndpoint(services, log, authorizer));
   const awsPort = await listen(awsServer, opts.awsPort, host);
   const awsEndpointUrl = `http://${host}:${awsPort}`;
 

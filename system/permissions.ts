@@ -129,7 +129,8 @@ export const PERMISSIONS: Record<FunctionKey, PermissionStatement[]> = {
     LIST_BUCKET,
     {
       sid: 'MoveLiveAlias',
-      actions: ['lambda:GetAlias', 'lambda:UpdateAlias'],
+      // CreateAlias: the first rollout creates live when no deployment made it (the local cloud's).
+      actions: ['lambda:GetAlias', 'lambda:UpdateAlias', 'lambda:CreateAlias'],
       resources: [RECOMMEND, LIVE],
     },
     {
@@ -186,11 +187,14 @@ export function resolveResource(ref: ResourceRef, n: ArnNames): string[] {
   }
 }
 
-/** One function's statements as an IAM policy document, with this runtime's ARNs. */
-export function policyDocument(fn: FunctionKey, n: ArnNames) {
+/**
+ * One function's statements as an IAM policy document, with this runtime's ARNs. `permissions` is
+ * PERMISSIONS except in tests that show what a missing statement breaks.
+ */
+export function policyDocument(fn: FunctionKey, n: ArnNames, permissions = PERMISSIONS) {
   return {
     Version: '2012-10-17',
-    Statement: PERMISSIONS[fn].map((s) => ({
+    Statement: permissions[fn].map((s) => ({
       Sid: s.sid,
       Effect: 'Allow',
       Action: s.actions,

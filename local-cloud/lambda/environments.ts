@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { functionCredentials } from '../iam/credentials.js';
 
 /**
  * Execution environments like Lambda's: each is a Node 22 child process bound to one function
@@ -19,7 +20,7 @@ export interface EnvironmentSpec {
   handler: string;
   memoryMb: number;
   timeoutSeconds: number;
-  /** Complete environment of the process, except TMPDIR which is per environment. */
+  /** Complete environment of the process, except TMPDIR and the role's credentials, per environment. */
   env: Record<string, string>;
 }
 
@@ -78,7 +79,9 @@ class Environment {
       // Never inherit the parent's loaders (tsx, vitest): the bundle runs on plain Node as on Lambda.
       execArgv: [],
       cwd: spec.codeDir,
-      env: { ...spec.env, TMPDIR: this.tmpDir },
+      // Like Lambda, each environment gets its role's credentials; locally the access key id is the
+      // function's name, which the AWS endpoint evaluates as that function's role (iam/).
+      env: { ...spec.env, ...functionCredentials(spec.functionName), TMPDIR: this.tmpDir },
       // Measured: Node's JSON channel beats 'advanced' (V8 serializer) for these small string messages.
       serialization: 'json',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

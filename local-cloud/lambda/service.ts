@@ -150,8 +150,6 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
         AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
         AWS_REGION: opts.region,
         AWS_DEFAULT_REGION: opts.region,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
       },
     };
     specs.set(key, spec);

@@ -5,7 +5,11 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { AwsCall, AwsService } from '../aws-endpoint.js';
+import { denialOf } from '../iam/authorizer.js';
+import { accessDeniedError } from '../iam/denial.js';
+import { missingKeyCheck } from '../iam/s3-actions.js';
 import type { Log } from '../log.js';
+import { sendAwsError } from '../protocols.js';
 import { decodeRequestBody, remainingContentEncoding, S3RequestError, s3ErrorXml } from './aws-chunked.js';
 import { createDurableStore } from './durable-store.js';
 import { type ObjectCreatedEvent, objectCreatedEvent, objectWriteReason } from './object-created.js';
@@ -15,8 +19,9 @@ import { toPathStyle } from './virtual-host.js';
  * S3 behind the local cloud's single endpoint, where the routing table (routes.ts) sends every request
  * no other service claims: s3rver on an internal loopback port does the S3 API;
  * this layer in front decodes aws-chunked bodies and verifies checksums (which s3rver would store
- * verbatim), drops the signature (any credentials are accepted), and turns successful object writes
- * into EventBridge "Object Created" events.
+ * verbatim), drops the signature (not verified: iam/ authorized the caller before this layer; a role
+ * without s3:ListBucket gets 403 instead of 404 for a missing key, as from S3), and turns successful
+ * object writes into EventBridge "Object Created" events.
  */
 const require = createRequire(import.meta.url);
 // biome-ignore lint/suspicious/noExplicitAny: s3rver ships no types.
@@ -53,7 +58,7 @@ export async function startS3Service(opts: S3ServiceOptions): Promise<S3Service>
   const { port } = (await s3rver.run()) as AddressInfo;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-  async function serve({ req, body: raw }: AwsCall, res: ServerResponse): Promise<void> {
+  async function serve({ req, body: raw, caller }: AwsCall, res: ServerResponse): Promise<void> {
     const requestId = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
     const pathAndQuery = toPathStyle(String(req.headers.host ?? ''), req.url ?? '/');
     const url = new URL(pathAndQuery, 'http://local');
@@ -89,6 +94,13 @@ export async function startS3Service(opts: S3ServiceOptions): Promise<S3Service>
       responseHeaders[`x-amz-checksum-${decoded.checksum.algorithm}`] = decoded.checksum.value;
     }
     const status = upstream.statusCode ?? 500;
+    const listCheck = status === 404 ? missingKeyCheck(method, pathAndQuery) : undefined;
+    const unlisted = listCheck && (await denialOf(caller, listCheck));
+    if (unlisted) {
+      // Without s3:ListBucket, S3 does not tell the caller that the key is missing.
+      upstream.resume();
+      return sendAwsError(res, 'rest-xml', accessDeniedError('rest-xml', unlisted), url.pathname);
+    }
     if (!reason || !bucket || !key || status >= 300) {
       res.writeHead(status, responseHeaders);
       upstream.pipe(res);
