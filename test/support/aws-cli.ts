@@ -101,16 +101,28 @@ export interface CliResult {
 
 /**
  * Runs the AWS CLI against a local endpoint (`--endpoint-url`, `--output json`, the version's
- * options, awsEnv). Call it only from itWithAwsCli tests.
+ * options, awsEnv). `accessKeyId` signs as someone else — a function's name acts as its role in the
+ * local cloud. Call it only from itWithAwsCli tests.
  */
-export function awsCli(target: { awsEndpoint: string; region: string }, args: string[]): Promise<CliResult> {
+export function awsCli(
+  target: { awsEndpoint: string; region: string },
+  args: string[],
+  accessKeyId?: string,
+): Promise<CliResult> {
   const cli = AWS_CLI;
   if (!cli) throw new Error('awsCli outside itWithAwsCli: there is no AWS CLI');
   return new Promise((resolve) => {
     execFile(
       cli.path,
       ['--endpoint-url', target.awsEndpoint, '--output', 'json', ...versionArgs(cli), ...args],
-      { env: awsEnv(target.awsEndpoint, target.region), maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+      {
+        env: {
+          ...awsEnv(target.awsEndpoint, target.region),
+          ...(accessKeyId ? { AWS_ACCESS_KEY_ID: accessKeyId } : {}),
+        },
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 120_000,
+      },
       (err, stdout, stderr) => {
         let json: unknown;
         try {
