@@ -16,8 +16,30 @@ export interface ParameterDefaults {
 }
 
 /** Parameters as parsed from the metadata, kept in the plan and the lineage record. */
-export const strategyParametersSchema = z.record(z.string(), z.union([z.number(), z.array(z.number())]));
+export const strategyParametersSchema = z.record(
+  z.string(),
+  z.union([z.number(), z.string(), z.array(z.number())]),
+);
 export type StrategyParameters = z.infer<typeof strategyParametersSchema>;
+
+/**
+ * An experiment decided on evidence (A/B with decide=auto, docs/experiments.md): after the last
+ * weight, look every `intervalSeconds` at the outcomes and the health gate, and promote, abort or
+ * look again; after `looks` looks or `deadlineSeconds`, abort as inconclusive.
+ */
+export const experimentPlanSchema = z.object({
+  /** Relative non-inferiority margin on the normalised error (0.02: 2 % worse is still fine). */
+  margin: z.number().gt(0).lt(1),
+  intervalSeconds: z.number().int().positive(),
+  deadlineSeconds: z.number().int().positive(),
+  /** K = ceil(deadline / interval): the most looks, which the sequential correction divides alpha by. */
+  looks: z.number().int().positive(),
+  /** Feedbacks each arm needs before a verdict. */
+  minFeedback: z.number().int().min(2),
+  /** One-sided error rate of each decision (promote, abort) over the whole experiment. */
+  alpha: z.number().gt(0).lt(0.5),
+});
+export type ExperimentPlan = z.infer<typeof experimentPlanSchema>;
 
 export const trafficPlanSchema = z.object({
   /** Candidate weights applied one after another before 100 %; empty: straight to 100 %. */
@@ -29,6 +51,8 @@ export const trafficPlanSchema = z.object({
    * that weight, and a promote or abort command decides (A/B).
    */
   hold: z.boolean(),
+  /** With `hold`: the held weight is an experiment the state machine decides itself. */
+  experiment: experimentPlanSchema.optional(),
 });
 export type TrafficPlan = z.infer<typeof trafficPlanSchema>;
 
