@@ -20,14 +20,15 @@ import { EventBus } from './events/bus.js';
 import { createAuthorizer } from './iam/authorizer.js';
 import { createLambdaService, type LambdaService } from './lambda/index.js';
 import type { Log } from './log.js';
+import { createLogsService, type LogsService } from './logs/service.js';
 import { rolloutOutcome } from './rollout-outcome.js';
 import { wireRollout } from './rollout-wiring.js';
 import { startS3Service } from './s3/service.js';
 import { type SfnService, startSfnService } from './sfn/service.js';
 
 /**
- * The whole local cloud in one process: one AWS endpoint (S3, Lambda, Step Functions and CloudWatch
- * on one port, routed by the table in routes.ts as AWS's hostnames would), the HTTP API, the event
+ * The whole local cloud in one process: one AWS endpoint (S3, Lambda, Step Functions, CloudWatch and
+ * CloudWatch Logs on one port, routed by the table in routes.ts as AWS's hostnames would), the HTTP API, the event
  * bus between S3 and Step Functions, and the bootstrap that creates what the CDK stack creates.
  */
 export interface LocalCloudOptions {
@@ -72,6 +73,7 @@ export interface LocalCloud {
   lambda: LambdaService;
   sfn: SfnService;
   cloudwatch: CloudWatchService;
+  logs: LogsService;
   events: EventBus;
   stop(): Promise<void>;
 }
@@ -127,6 +129,8 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
 
   const cloudwatch = createCloudWatchService();
   services.cloudwatch = cloudwatch;
+  const logs = createLogsService({ region, accountId });
+  services.logs = logs;
   const events = new EventBus(log);
   const lambda = await createLambdaService({
     dataDir,
@@ -134,6 +138,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
     accountId,
     awsEndpoint: awsEndpointUrl,
     cloudwatch,
+    logs,
     ...(opts.idleMs !== undefined ? { idleMs: opts.idleMs } : {}),
     log,
   });
@@ -167,6 +172,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
     invoke: (name, qualifier, payload) => lambda.invoke(name, qualifier, payload),
     accountId,
     health: () => health,
+    aws: { endpoint: awsEndpointUrl, region },
     log,
   });
   const apiServer = http.createServer((req, res) => {
@@ -248,6 +254,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
     lambda,
     sfn,
     cloudwatch,
+    logs,
     events,
     stop,
   };

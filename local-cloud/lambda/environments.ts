@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -38,6 +39,8 @@ export interface EnvironmentManagerOptions {
   log?: (line: string) => void;
   /** Every line a function prints (stdout and stderr), as CloudWatch Logs receives it. */
   onOutputLine?: (line: string) => void;
+  /** Every line of an environment's log stream (function output, START/END/REPORT…), as Lambda sends them to CloudWatch Logs. */
+  onLogEvent?: (e: { functionName: string; stream: string; message: string }) => void;
 }
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'runtime', 'worker.mjs');
@@ -53,8 +56,15 @@ let envCounter = 0;
 /** Lambda's limit for the init phase (module import) of an on-demand environment. */
 const INIT_TIMEOUT_MS = 10_000;
 
+/** Lambda's log stream name for a new environment: `YYYY/MM/DD/[version]<32 hex>`. */
+export function logStreamName(version: string, at = new Date()): string {
+  const day = at.toISOString().slice(0, 10).replace(/-/g, '/');
+  return `${day}/[${version}]${randomBytes(16).toString('hex')}`;
+}
+
 class Environment {
   readonly id = `${process.pid}-${++envCounter}`;
+  readonly logStream: string;
   readonly tmpDir: string;
   readonly child: ChildProcess;
   ready = false;
@@ -72,6 +82,7 @@ class Environment {
     tmpRoot: string,
   ) {
     const { spec } = pool;
+    this.logStream = logStreamName(spec.version);
     this.tmpDir = path.join(tmpRoot, spec.functionName, spec.version, this.id);
     mkdirSync(this.tmpDir, { recursive: true });
     this.child = fork(WORKER, [spec.codeDir, spec.handler], {
@@ -81,12 +92,16 @@ class Environment {
       cwd: spec.codeDir,
       // Like Lambda, each environment gets its role's credentials; locally the access key id is the
       // function's name, which the AWS endpoint evaluates as that function's role (iam/).
-      env: { ...spec.env, ...functionCredentials(spec.functionName), TMPDIR: this.tmpDir },
+      env: {
+        ...spec.env,
+        ...functionCredentials(spec.functionName),
+        AWS_LAMBDA_LOG_STREAM_NAME: this.logStream,
+        TMPDIR: this.tmpDir,
+      },
       // Measured: Node's JSON channel beats 'advanced' (V8 serializer) for these small string messages.
       serialization: 'json',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    const prefix = `[${spec.functionName}:${spec.version}]`;
     const onOutputLine = pool.onOutputLine;
     for (const stream of [this.child.stdout, this.child.stderr]) {
       // Lambda sends stdout and stderr to the same log stream, where CloudWatch Logs reads them.
@@ -98,7 +113,7 @@ class Environment {
         while (nl >= 0) {
           const line = buffered.slice(0, nl);
           onOutputLine?.(line);
-          pool.log?.(`${prefix} ${line}`);
+          pool.emit(this, line);
           buffered = buffered.slice(nl + 1);
           nl = buffered.indexOf('\n');
         }
@@ -172,8 +187,9 @@ class Environment {
     const job = this.job;
     if (!job) return;
     const seconds = this.pool.spec.timeoutSeconds.toFixed(2);
-    this.pool.log?.(
-      `[${this.pool.spec.functionName}:${this.pool.spec.version}] ${new Date().toISOString()} ${job.requestId} Task timed out after ${seconds} seconds`,
+    this.pool.emit(
+      this,
+      `${new Date().toISOString()} ${job.requestId} Task timed out after ${seconds} seconds`,
     );
     this.finish(
       {
@@ -252,6 +268,12 @@ class VersionPool {
     return this.opts.onOutputLine;
   }
 
+  /** One line of `env`'s log stream: to the local cloud's log (prefixed) and to CloudWatch Logs. */
+  emit(env: Environment, line: string): void {
+    this.log?.(`[${this.spec.functionName}:${this.spec.version}] ${line}`);
+    this.opts.onLogEvent?.({ functionName: this.spec.functionName, stream: env.logStream, message: line });
+  }
+
   invoke(job: Job): void {
     for (const env of this.envs) {
       if (env.ready && !env.job && !env.dead) {
@@ -267,23 +289,18 @@ class VersionPool {
   }
 
   private start(env: Environment, job: Job): void {
-    if (this.log) {
-      this.log(
-        `[${this.spec.functionName}:${this.spec.version}] START RequestId: ${job.requestId} Version: ${this.spec.version}`,
-      );
-    }
+    this.emit(env, `START RequestId: ${job.requestId} Version: ${this.spec.version}`);
     env.run(job);
   }
 
   report(env: Environment, requestId: string, durationMs: number): void {
-    if (!this.log) return;
-    const prefix = `[${this.spec.functionName}:${this.spec.version}]`;
     const init =
       env.initDurationMs !== undefined ? `\tInit Duration: ${env.initDurationMs.toFixed(2)} ms` : '';
     env.initDurationMs = undefined; // reported once, on the cold invocation
-    this.log(`${prefix} END RequestId: ${requestId}`);
-    this.log(
-      `${prefix} REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.ceil(durationMs)} ms\tMemory Size: ${this.spec.memoryMb} MB${init}`,
+    this.emit(env, `END RequestId: ${requestId}`);
+    this.emit(
+      env,
+      `REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.ceil(durationMs)} ms\tMemory Size: ${this.spec.memoryMb} MB${init}`,
     );
   }
 
@@ -297,13 +314,11 @@ class VersionPool {
   }
 
   onInitError(env: Environment, payload: string): void {
-    this.log?.(`[${this.spec.functionName}:${this.spec.version}] INIT_REPORT Status: error ${payload}`);
+    this.emit(env, `INIT_REPORT Status: error ${payload}`);
     // Like Lambda, the invocation that caused the cold start receives the init error.
     const job = this.queue.shift();
     if (job) {
-      this.log?.(
-        `[${this.spec.functionName}:${this.spec.version}] START RequestId: ${job.requestId} Version: ${this.spec.version}`,
-      );
+      this.emit(env, `START RequestId: ${job.requestId} Version: ${this.spec.version}`);
       job.resolve({ functionError: 'Unhandled', payload, durationMs: 0 });
     }
     env.kill();

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { AwsService } from '../aws-endpoint.js';
 import type { FunctionTelemetry } from '../cloudwatch/service.js';
+import type { FunctionLogs } from '../logs/service.js';
 import { effectiveQualifier, functionArn, parseFunctionName } from './arn.js';
 import { snapshotBundle } from './code-store.js';
 import {
@@ -34,6 +35,8 @@ export interface LambdaServiceOptions {
   awsEndpoint: string;
   /** Where invocations and function output go, as Lambda feeds CloudWatch (none: not recorded). */
   cloudwatch?: FunctionTelemetry;
+  /** Where each environment's log stream goes, as Lambda sends it to CloudWatch Logs (none: dropped). */
+  logs?: FunctionLogs;
   /** Stop an environment after this long without work (default 5 min). */
   idleMs?: number;
   /** Concurrent environments per version before calls queue (default: the number of cores, at least 2). */
@@ -106,6 +109,7 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
     maxPerVersion: opts.maxEnvironmentsPerVersion ?? Math.max(2, availableParallelism()),
     log: opts.log,
     onOutputLine: opts.cloudwatch && ((line) => opts.cloudwatch?.functionOutput(line)),
+    onLogEvent: opts.logs && ((e) => opts.logs?.functionLog(e.functionName, e.stream, e.message)),
   });
   const ctx: ServiceContext = {
     state,
@@ -146,7 +150,6 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
         AWS_LAMBDA_FUNCTION_VERSION: config.version,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.memoryMb),
         AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
-        AWS_LAMBDA_LOG_STREAM_NAME: `local/[${config.version}]`,
         AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
         AWS_REGION: opts.region,
         AWS_DEFAULT_REGION: opts.region,
