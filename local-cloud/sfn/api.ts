@@ -3,6 +3,7 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import { z } from 'zod';
 import { isValidName, nameFromArn, stateMachineArn } from './arns.js';
 import type { ExecutionEngine } from './engine.js';
+import { inputTooLargeMessage, MAX_PAYLOAD_BYTES } from './limits.js';
 import { EXECUTION_STATUSES, type ExecutionRecord, type SfnStore, type StateMachineRecord } from './store.js';
 
 /**
@@ -200,6 +201,8 @@ async function createStateMachine(ctx: SfnApiContext, p: z.infer<typeof createSc
 async function startExecution(ctx: SfnApiContext, p: z.infer<typeof startSchema>) {
   const sm = getStateMachine(ctx, p.stateMachineArn);
   const input = p.input ?? '{}';
+  if (Buffer.byteLength(input) > MAX_PAYLOAD_BYTES)
+    throw new SfnApiError('ValidationException', inputTooLargeMessage());
   try {
     JSON.parse(input);
   } catch {

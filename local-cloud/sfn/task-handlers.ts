@@ -1,5 +1,6 @@
 import { parseFunctionRef } from './arns.js';
 import { type HistoryDraft, lambdaEvents } from './history.js';
+import { MAX_PAYLOAD_BYTES, resultTooLargeMessage } from './limits.js';
 
 /**
  * aws-local-stepfunctions calls Lambda through its own SDK client unless a Task state has a local
@@ -18,6 +19,16 @@ export class TaskFailure extends Error {
   constructor(name: string, message: string) {
     super(message);
     this.name = name;
+  }
+}
+
+/** States.DataLimitExceeded: terminal, so neither Retry nor Catch (States.ALL) applies (limits.ts). */
+export class DataLimitExceeded extends TaskFailure {
+  // Flags aws-local-stepfunctions reads before retrying or catching an error.
+  readonly isRetryable = false;
+  readonly isCatchable = false;
+  constructor(stateName: string) {
+    super('States.DataLimitExceeded', resultTooLargeMessage(stateName));
   }
 }
 
@@ -79,9 +90,13 @@ export function taskHandlers(
         record(stateName, lambdaEvents.failed(failure.name, failure.message));
         throw failure;
       }
+      const output: Json = optimised
+        ? { ExecutedVersion: result.executedVersion, Payload: parsed, StatusCode: result.statusCode }
+        : parsed;
+      // The function succeeded; the state's result is what Step Functions refuses.
       record(stateName, lambdaEvents.succeeded(parsed));
-      if (!optimised) return parsed;
-      return { ExecutedVersion: result.executedVersion, Payload: parsed, StatusCode: result.statusCode };
+      if (Buffer.byteLength(JSON.stringify(output)) > MAX_PAYLOAD_BYTES) throw new DataLimitExceeded(stateName);
+      return output;
     };
   }
   return handlers;
