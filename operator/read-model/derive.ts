@@ -27,7 +27,7 @@ export function rolloutView(r: Lineage): RolloutView {
       : null,
     reason: outcomeReason(r),
     by: r.outcome.by ?? null,
-    experiment: r.experiment ?? null,
+    experiment: r.looks.at(-1) ?? null,
   };
 }
 

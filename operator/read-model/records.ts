@@ -25,6 +25,16 @@ const gateSchema = z.looseObject({
   evidence: z.unknown().optional(),
 });
 
+/** One look of an automatic A/B experiment (functions/rollout/shared/lineage.ts, LookRecord). */
+const lookSchema = z.looseObject({
+  at: z.string(),
+  look: z.number(),
+  of: z.number(),
+  decision: z.string(),
+  reasons: z.array(z.string()).default([]),
+  readout: z.unknown().optional(),
+});
+
 export const outcomeStatusSchema = z.enum([
   'in-progress',
   'unchanged',
@@ -88,15 +98,13 @@ export const lineageSchema = z.looseObject({
     cause: z.string().optional(),
     by: z.string().optional(),
   }),
-  /**
-   * An A/B experiment's readout, when the experiment code records one (docs/operator.md, "Experiments"):
-   * shown as it is, whatever its shape.
-   */
-  experiment: z.unknown().optional(),
+  /** An automatic experiment's looks (A/B with decide=auto): the last one is its readout. */
+  looks: z.array(lookSchema).default([]),
 });
 export type Lineage = z.infer<typeof lineageSchema>;
 export type LineageGate = Lineage['gates'][number];
 export type LineageWeight = Lineage['weights'][number];
+export type LineageLook = Lineage['looks'][number];
 
 const checkSchema = z.looseObject({
   name: z.string(),

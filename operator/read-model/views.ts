@@ -1,4 +1,11 @@
-import type { Lineage, LineageGate, LineageWeight, OutcomeStatus, ReportCheck } from './records.js';
+import type {
+  Lineage,
+  LineageGate,
+  LineageLook,
+  LineageWeight,
+  OutcomeStatus,
+  ReportCheck,
+} from './records.js';
 
 /**
  * What the read model answers: plain data, the same for the CLI (`--json` prints these as they are)
@@ -66,8 +73,8 @@ export interface RolloutView {
   reason: string | null;
   /** The execution that decided the outcome, when it was another one (a command, a later upload). */
   by: string | null;
-  /** An A/B experiment's readout, as the experiment code recorded it in the lineage. */
-  experiment: unknown;
+  /** An automatic A/B experiment's latest look (decision, reasons, readout); null for other rollouts. */
+  experiment: LineageLook | null;
 }
 
 export interface StatusView {

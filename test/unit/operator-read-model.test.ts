@@ -40,14 +40,22 @@ const lineage = (patch: Record<string, unknown>): Lineage =>
 const ended = { status: 'FAILED' as const, error: null, cause: null, output: null, kind: 'upload' as const };
 
 describe('read model: records', () => {
-  it('parses a lineage record and keeps fields it does not know (an experiment readout)', () => {
-    const r = lineage({ experiment: { verdict: 'no_difference' }, future: 1 });
+  it('parses a lineage record with the latest look of an experiment, and tolerates fields it does not know', () => {
+    const look = {
+      at,
+      look: 2,
+      of: 24,
+      decision: 'continue',
+      reasons: ['look 2 of 24: 80 more feedbacks needed'],
+      readout: { verdict: 'insufficient_data' },
+    };
+    const r = lineage({ looks: [{ ...look, look: 1 }, look], future: 1 });
     expect(rolloutView(r)).toMatchObject({
       execution: 'x',
       strategy: 'canary',
       version: '2',
       modelKey: 'car_fit_model.onnx',
-      experiment: { verdict: 'no_difference' },
+      experiment: look,
       endedAt: null,
     });
   });
