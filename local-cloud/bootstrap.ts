@@ -12,13 +12,15 @@ import {
   LIVE_ALIAS,
   MODEL_BUCKET_NAME,
   RECOMMEND_FUNCTION_NAME,
+  RECOMMENDATION_KEY_SECRET_NAME,
 } from '../system/manifest.js';
 import type { LocalClients } from './clients.js';
 import { baseEnvironment } from './function-env.js';
 
 /**
  * What the CDK stack creates, created locally through the real APIs on every start (idempotent):
- * the bucket and its golden files and the functions from their bundles. The state machine and its
+ * the bucket and its golden files, the recommendation key secret (random, generated once and kept in
+ * the data directory) and the functions from their bundles. The state machine and its
  * rule are wired by cloud.ts, and the first model goes live through default-model.ts.
  */
 export const GOLDEN_SEED = [
@@ -45,6 +47,7 @@ export interface BootstrapDeps {
       timeoutSeconds: number;
     }): Promise<void>;
   };
+  secrets: { ensure(name: string): Promise<{ arn: string; created: boolean }> };
   bundle: () => Promise<Record<string, string>>;
   warn: (line: string) => void;
   log: (line: string) => void;
@@ -78,6 +81,9 @@ export async function bootstrap(deps: BootstrapDeps): Promise<BootstrapResult> {
     );
     deps.log(`bootstrap: seeded s3://${MODEL_BUCKET_NAME}/${g.key}`);
   }
+
+  const key = await deps.secrets.ensure(RECOMMENDATION_KEY_SECRET_NAME);
+  if (key.created) deps.log(`bootstrap: created the secret ${key.arn} (random recommendation key)`);
 
   const bundles = await deps.bundle();
   const functions: string[] = [];

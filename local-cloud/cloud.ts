@@ -24,6 +24,7 @@ import { createLogsService, type LogsService } from './logs/service.js';
 import { rolloutOutcome } from './rollout-outcome.js';
 import { wireRollout } from './rollout-wiring.js';
 import { startS3Service } from './s3/service.js';
+import { createSecretsService } from './secrets/service.js';
 import { type SfnService, startSfnService } from './sfn/service.js';
 
 /**
@@ -129,6 +130,8 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
 
   const cloudwatch = createCloudWatchService();
   services.cloudwatch = cloudwatch;
+  const secrets = createSecretsService({ dataDir, region, accountId });
+  services.secretsmanager = secrets;
   const logs = createLogsService({ region, accountId });
   services.logs = logs;
   const events = new EventBus(log);
@@ -192,6 +195,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
     const result = await bootstrap({
       clients,
       lambda,
+      secrets,
       bundle: () =>
         functionKeys === 'none'
           ? Promise.resolve({})

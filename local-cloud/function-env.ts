@@ -1,5 +1,5 @@
 import { functionEnvironment } from '../system/environment.js';
-import { type FunctionKey, MODEL_BUCKET_NAME } from '../system/manifest.js';
+import { type FunctionKey, MODEL_BUCKET_NAME, RECOMMENDATION_KEY_SECRET_NAME } from '../system/manifest.js';
 import { defaultSettings, type SettingValues } from '../system/settings.js';
 
 /**
@@ -17,6 +17,8 @@ export function baseEnvironment(
 ): Record<string, string> {
   return functionEnvironment(key, {
     bucketName: MODEL_BUCKET_NAME,
+    // By name: the bootstrap creates the secret under it (local-cloud/secrets/).
+    recommendationKeySecret: RECOMMENDATION_KEY_SECRET_NAME,
     settings: { ...defaultSettings('local'), ...overrides },
   });
 }

@@ -10,7 +10,7 @@ import { virtualHostBucket } from './s3/virtual-host.js';
  * `<bucket>.localhost`) S3 request.
  * Adding an AWS operation: one entry here, and its case in the module that serves the service.
  */
-export type ServiceId = 'lambda' | 'sfn' | 'cloudwatch' | 'logs' | 's3';
+export type ServiceId = 'lambda' | 'sfn' | 'cloudwatch' | 'logs' | 'secretsmanager' | 's3';
 
 export interface Route {
   service: ServiceId;
@@ -27,6 +27,7 @@ export const PROTOCOLS: Record<ServiceId, Protocol> = {
   sfn: 'json',
   cloudwatch: 'json',
   logs: 'json',
+  secretsmanager: 'json',
   lambda: 'rest-json',
   s3: 'rest-xml',
 };
@@ -48,6 +49,7 @@ const JSON_TARGETS: Record<string, { service: ServiceId; operations: readonly st
     ],
   },
   GraniteServiceVersion20100801: { service: 'cloudwatch', operations: ['GetMetricData'] },
+  secretsmanager: { service: 'secretsmanager', operations: ['GetSecretValue'] },
   Logs_20140328: {
     service: 'logs',
     operations: ['DescribeLogGroups', 'DescribeLogStreams', 'FilterLogEvents', 'GetLogEvents'],

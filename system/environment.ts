@@ -12,20 +12,35 @@ export interface Deployment {
   /** The model bucket: the manifest's name locally; a deployment's own on AWS. */
   bucketName: string;
   settings: SettingValues;
+  /**
+   * The secret that signs recommendation ids (functions/shared/recommendation-key.ts): its ARN on
+   * AWS, its name (RECOMMENDATION_KEY_SECRET_NAME) locally. Recommend and feedback need it.
+   */
+  recommendationKeySecret?: string;
+}
+
+export class MissingWiringError extends Error {
+  override name = 'MissingWiring';
 }
 
 export function functionEnvironment(key: FunctionKey, d: Deployment): Record<string, string> {
   const common = { POWERTOOLS_SERVICE_NAME: SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace };
   const bucket = { MODEL_BUCKET: d.bucketName };
   const target = { RECOMMEND_FUNCTION_NAME, LIVE_ALIAS };
-  // What each function is wired to; release reads its bucket from the state it is given.
-  const wiring: Record<FunctionKey, Record<string, string>> = {
-    recommend: bucket,
-    validate: { ...bucket, ...target },
-    release: target,
-    traffic: { ...bucket, ...target, GATE_APP_NAMESPACE: METRICS.namespace },
+  const signingKey = () => {
+    if (!d.recommendationKeySecret)
+      throw new MissingWiringError(`${key} needs the recommendation key secret`);
+    return { RECOMMENDATION_KEY_SECRET: d.recommendationKeySecret };
   };
-  if (key === 'recommend') return { ...common, ...wiring.recommend };
+  // What each function is wired to; release reads its bucket from the state it is given.
+  const wiring: Record<FunctionKey, () => Record<string, string>> = {
+    recommend: () => ({ ...bucket, ...signingKey() }),
+    feedback: signingKey,
+    validate: () => ({ ...bucket, ...target }),
+    release: () => target,
+    traffic: () => ({ ...bucket, ...target, GATE_APP_NAMESPACE: METRICS.namespace }),
+  };
+  if (key === 'recommend') return { ...common, ...wiring.recommend() };
   const settings = Object.fromEntries(settingsOf(key).map((name) => [name, String(d.settings[name])]));
-  return { ...common, ...wiring[key], ...settings };
+  return { ...common, ...wiring[key](), ...settings };
 }

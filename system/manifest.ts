@@ -11,6 +11,7 @@
 export const SERVICE_NAME = 'hypermob';
 
 export const RECOMMEND_FUNCTION_NAME = 'hypermob-recommend';
+export const FEEDBACK_FUNCTION_NAME = 'hypermob-feedback';
 export const LIVE_ALIAS = 'live';
 /**
  * The model bucket's name in the local cloud, and on AWS unless a deployment names its own (bucket
@@ -47,6 +48,12 @@ export const UNPINNED_MODEL = {
   key: `${BUCKET_PREFIXES.pinned}none-until-first-rollout.model`,
   sha256: '0'.repeat(64),
 };
+/**
+ * The Secrets Manager secret whose value signs recommendation ids (functions/shared/recommendation-token.ts).
+ * The local cloud creates it under this name; on AWS CloudFormation names it (a fixed name would be
+ * blocked for days by a deleted stack's secret in its recovery window), and the functions get its ARN.
+ */
+export const RECOMMENDATION_KEY_SECRET_NAME = 'hypermob/recommendation-key';
 export const GOLDEN_FILES = { goldenSet: 'golden_set.json', seatpos: 'seatpos.csv' } as const;
 
 /**
@@ -96,6 +103,17 @@ export const FUNCTIONS = {
     entry: 'functions/recommend/handler.ts',
     onnxruntime: true,
     memoryMb: 1024,
+    timeoutSeconds: 10,
+  },
+  /**
+   * `POST /feedback`: its own function, so feedback calls stay out of the recommend function's
+   * Invocations and Duration, which the rollout gates judge.
+   */
+  feedback: {
+    name: FEEDBACK_FUNCTION_NAME,
+    entry: 'functions/feedback/handler.ts',
+    onnxruntime: false,
+    memoryMb: 256,
     timeoutSeconds: 10,
   },
   validate: {

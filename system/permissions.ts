@@ -21,6 +21,8 @@ export type ResourceRef =
   | { kind: 'state-machine' }
   /** Executions of the rollout state machine. */
   | { kind: 'executions' }
+  /** The Secrets Manager secret whose value signs recommendation ids. */
+  | { kind: 'recommendation-key' }
   /** Actions that have no resource-level permissions. */
   | { kind: 'any' };
 
@@ -68,6 +70,13 @@ const LIST_BUCKET: PermissionStatement = {
   resources: [{ kind: 'bucket' }],
 };
 
+/** GetSecretValue of the one secret; AWSCURRENT signs, AWSPREVIOUS still verifies after a rotation. */
+const READ_RECOMMENDATION_KEY: PermissionStatement = {
+  sid: 'ReadRecommendationKey',
+  actions: ['secretsmanager:GetSecretValue'],
+  resources: [{ kind: 'recommendation-key' }],
+};
+
 export const PERMISSIONS: Record<FunctionKey, PermissionStatement[]> = {
   recommend: [
     {
@@ -76,7 +85,9 @@ export const PERMISSIONS: Record<FunctionKey, PermissionStatement[]> = {
       resources: [PINNED, { kind: 'initial-model' }],
       why: 'a published version reads only the immutable model copy the release step pinned; object ARNs name keys that do not exist yet, so the pipeline prefix is the narrowest scope',
     },
+    READ_RECOMMENDATION_KEY,
   ],
+  feedback: [READ_RECOMMENDATION_KEY],
   validate: [
     {
       sid: 'ReadCandidateLiveAndGolden',
@@ -164,6 +175,15 @@ export interface ArnNames {
   executionsArn: string;
   /** The deployment's initial model key ('' = none). */
   initialModelKey: string;
+  /**
+   * The recommendation key secret's full ARN (`arn:…:secret:<name>-<6 characters>`). Only runtimes
+   * that build the roles of recommend or feedback need it.
+   */
+  recommendationKeyArn?: string;
+}
+
+export class MissingArnError extends Error {
+  override name = 'MissingArn';
 }
 
 export function resolveResource(ref: ResourceRef, n: ArnNames): string[] {
@@ -182,6 +202,9 @@ export function resolveResource(ref: ResourceRef, n: ArnNames): string[] {
       return [n.stateMachineArn];
     case 'executions':
       return [n.executionsArn];
+    case 'recommendation-key':
+      if (!n.recommendationKeyArn) throw new MissingArnError('ArnNames has no recommendationKeyArn');
+      return [n.recommendationKeyArn];
     case 'any':
       return ['*'];
   }

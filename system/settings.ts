@@ -35,6 +35,14 @@ const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const openFraction = z.coerce.number().gt(0).lt(1);
 
 export const SETTINGS = {
+  // ── feedback: what POST /feedback accepts ──
+  FEEDBACK_MAX_AGE_SECONDS: setting({
+    fn: 'feedback',
+    schema: int(60, 366 * 86_400),
+    aws: 7 * 86_400,
+    doc: 'oldest recommendation_id a feedback may name; older ones are refused (410) so outcomes belong to the experiment that served them',
+  }),
+
   // ── traffic: rollout defaults for uploads without metadata, and the health gates ──
   DEFAULT_ROLLOUT: setting({
     fn: 'traffic',

@@ -34,6 +34,8 @@ export const configSchema = z.object({
   POWERTOOLS_METRICS_NAMESPACE: z._default(z.string().check(z.minLength(1)), 'Hypermob'),
   /** How long a degraded environment waits before trying the pinned model again. */
   MODEL_RETRY_SECONDS: optional(z.coerce.number().check(z.nonnegative())),
+  /** The secret holding the key that signs recommendation ids (ARN or name); unset: answers carry none. */
+  RECOMMENDATION_KEY_SECRET: optional(z.string()),
   /** Longest a metric value waits in memory before its EMF document is written (telemetry.ts). */
   METRICS_FLUSH_INTERVAL_MS: optional(z.coerce.number().check(z.nonnegative())),
 });
@@ -44,6 +46,7 @@ export interface RecommendConfig {
   metricsNamespace: string;
   retryAfterMs: number;
   metricsFlushIntervalMs: number;
+  recommendationKeySecret?: string;
 }
 
 export const DEFAULT_RETRY_SECONDS = 60;
@@ -71,5 +74,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RecommendConfi
     metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
     retryAfterMs: (e.MODEL_RETRY_SECONDS ?? DEFAULT_RETRY_SECONDS) * 1000,
     metricsFlushIntervalMs: e.METRICS_FLUSH_INTERVAL_MS ?? 1000,
+    ...(e.RECOMMENDATION_KEY_SECRET ? { recommendationKeySecret: e.RECOMMENDATION_KEY_SECRET } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { warmUpRuntime } from '../shared/inference.js';
+import { readSigningKey } from '../shared/recommendation-key.js';
 import { createRecommendHandler } from './app.js';
 import { loadConfig } from './config.js';
 import { createModelProvider } from './model-provider.js';
@@ -30,8 +31,22 @@ const provider = createModelProvider({
   onRetryFailed: (reason, error) => logger.warn('pinned model still unavailable', { reason, error }),
 });
 
+// The signing key is read alongside the model download. Unlike the model, a key that cannot be read
+// fails init (Lambda retries it on the next call; the rollout's pre-traffic probe sees it first):
+// a version answering without recommendation ids would silently drop out of every A/B readout.
+const signingKey = config.recommendationKeySecret
+  ? readSigningKey(config.recommendationKeySecret)
+  : undefined;
+signingKey?.catch(() => undefined); // awaited below; not an unhandled rejection while the model loads
+
 // Never fails init: a model that cannot be served resolves to the degraded fallback, and any other
 // error surfaces again (and is logged) on the request that asks for the model.
 await provider.get().catch(() => undefined);
 
-export const handler = createRecommendHandler({ config, provider, logger, metrics });
+export const handler = createRecommendHandler({
+  config,
+  provider,
+  logger,
+  metrics,
+  ...(signingKey ? { signingKey: await signingKey } : {}),
+});

@@ -1,6 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 
 /**
@@ -14,6 +15,7 @@ export interface AwsClients {
   lambda: LambdaClient;
   sfn: SFNClient;
   cloudwatch: CloudWatchClient;
+  secretsManager: SecretsManagerClient;
 }
 
 let clients: Partial<AwsClients> = {};
@@ -41,6 +43,11 @@ export function sfn(): SFNClient {
 export function cloudwatch(): CloudWatchClient {
   clients.cloudwatch ??= new CloudWatchClient({});
   return clients.cloudwatch;
+}
+
+export function secretsManager(): SecretsManagerClient {
+  clients.secretsManager ??= new SecretsManagerClient({});
+  return clients.secretsManager;
 }
 
 /** For tests and for the local cloud's in-process tools: inject clients (or reset with `{}`). */

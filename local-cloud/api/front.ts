@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
+import { targetDashboard } from '../../operator/dashboard/for-target.js';
+import { TIMING } from '../../operator/dashboard/timing.js';
+import { FEEDBACK_FUNCTION_NAME, LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
 import type { Log } from '../log.js';
 import type { Invoke } from '../sfn/task-handlers.js';
 import {
@@ -14,27 +16,45 @@ import {
 
 /**
  * The HTTP API as the CDK stack deploys it: `POST /recommend` proxied to hypermob-recommend:live,
- * plus the local-only `GET /health`. Unknown routes answer like API Gateway does (403).
+ * plus the local-only `GET /health` and, given the AWS endpoint, the read-only `GET /dashboard`
+ * (operator/dashboard/) over it. Unknown routes answer like API Gateway does (403).
  */
 export interface ApiFrontOptions {
   invoke: Invoke;
   accountId: string;
   health: () => { ready: boolean };
+  /** The local cloud's AWS endpoint and region, which the dashboard reads. */
+  aws?: { endpoint: string; region: string };
   log?: Log;
 }
 
 const API_ID = 'local';
 
+/** Each proxied route: the function (and qualifier) its integration invokes. */
+const ROUTES: Record<string, { fn: string; qualifier: string }> = {
+  '/recommend': { fn: RECOMMEND_FUNCTION_NAME, qualifier: LIVE_ALIAS },
+  '/feedback': { fn: FEEDBACK_FUNCTION_NAME, qualifier: '$LATEST' },
+};
+
 export function createApiFront(opts: ApiFrontOptions) {
+  const dashboard =
+    opts.aws &&
+    targetDashboard({
+      target: { endpointUrl: opts.aws.endpoint, region: opts.aws.region },
+      // Not the developer's AWS_PROFILE or AWS_ENDPOINT_URL: this cloud's endpoint, always.
+      env: {},
+      ...TIMING.local,
+    });
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (dashboard && (await dashboard.handle(req, res))) return;
     const url = new URL(req.url ?? '/', 'http://local');
     let response: HttpResponse;
     if (url.pathname === '/health' && req.method === 'GET') {
       const h = opts.health();
       response = jsonResponse(h.ready ? 200 : 503, h);
-    } else if (url.pathname === '/recommend' && req.method === 'POST') {
+    } else if (Object.hasOwn(ROUTES, url.pathname) && req.method === 'POST') {
       const body = await readLimited(req, MAX_BODY_BYTES);
-      response = body ? await recommend(req, url, body) : tooLarge();
+      response = body ? await proxy(req, url, body) : tooLarge();
     } else {
       req.resume();
       response = jsonResponse(403, { message: 'Missing Authentication Token' });
@@ -43,11 +63,12 @@ export function createApiFront(opts: ApiFrontOptions) {
     res.end(response.body);
   };
 
-  async function recommend(req: IncomingMessage, url: URL, body: Buffer): Promise<HttpResponse> {
+  async function proxy(req: IncomingMessage, url: URL, body: Buffer): Promise<HttpResponse> {
+    const route = ROUTES[url.pathname] as { fn: string; qualifier: string };
     const event = proxyEvent({
       method: 'POST',
       path: url.pathname,
-      resource: '/recommend',
+      resource: url.pathname,
       query: url.searchParams,
       headers: req.headers,
       rawHeaders: req.rawHeaders,
@@ -57,13 +78,10 @@ export function createApiFront(opts: ApiFrontOptions) {
       apiId: API_ID,
     });
     try {
-      const r = await opts.invoke(RECOMMEND_FUNCTION_NAME, LIVE_ALIAS, Buffer.from(JSON.stringify(event)));
+      const r = await opts.invoke(route.fn, route.qualifier, Buffer.from(JSON.stringify(event)));
       const mapped = r.functionError ? badGateway() : fromProxyResult(r.payload);
       if (r.functionError)
-        opts.log?.(
-          `api: ${RECOMMEND_FUNCTION_NAME} failed: ${r.payload.toString('utf8').slice(0, 300)}`,
-          'error',
-        );
+        opts.log?.(`api: ${route.fn} failed: ${r.payload.toString('utf8').slice(0, 300)}`, 'error');
       mapped.headers['x-executed-version'] = r.executedVersion;
       return mapped;
     } catch (err) {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { functionArn, parseFunctionName } from '../lambda/arn.js';
 import type { Route, ServiceId } from '../routes.js';
 import { toPathStyle } from '../s3/virtual-host.js';
+import { secretResourceOf } from '../secrets/arn.js';
 import { stateMachineArn } from '../sfn/arns.js';
 import { s3AccessChecks } from './s3-actions.js';
 
@@ -47,6 +48,11 @@ export function accessChecks(route: Route, req: RequestFacts, account: Account):
       return lambdaChecks(route, req.url, account);
     case 'sfn':
       return sfnChecks(route.operation, req.body, account);
+    case 'secretsmanager':
+      return secretResourceOf(req.body, account.region, account.accountId).map((resource) => ({
+        action: defaultAction(route),
+        resource,
+      }));
     default:
       return [{ action: defaultAction(route), resource: '*' }];
   }

@@ -5,11 +5,13 @@ import {
   type FunctionKey,
   MODEL_BUCKET_NAME,
   RECOMMEND_FUNCTION_NAME,
+  RECOMMENDATION_KEY_SECRET_NAME,
   ROLLOUT_STATE_MACHINE_NAME,
 } from '../../system/manifest.js';
 import { type ArnNames, PERMISSIONS, policyDocument } from '../../system/permissions.js';
 import type { Log } from '../log.js';
 import type { Route } from '../routes.js';
+import { localSecretArn } from '../secrets/arn.js';
 import { executionArn, lambdaFunctionArn, stateMachineArn } from '../sfn/arns.js';
 import { type AccessCheck, accessChecks, type RequestFacts } from './actions.js';
 import { accessKeyIdOf } from './credentials.js';
@@ -64,6 +66,7 @@ export function createAuthorizer(opts: AuthorizerOptions): Authorizer {
     executionsArn: executionArn(region, accountId, ROLLOUT_STATE_MACHINE_NAME, '*'),
     // Locally the default model goes through the pipeline into pinned/: no initial key to read.
     initialModelKey: '',
+    recommendationKeyArn: localSecretArn(region, accountId, RECOMMENDATION_KEY_SECRET_NAME),
   };
   const bucketPolicy = bucketPolicyDocument(names.bucketArn);
   const inBucket = (resource: string) =>

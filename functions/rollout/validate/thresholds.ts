@@ -1,28 +1,13 @@
 import { TARGETS, type Target } from '../../shared/contract.js';
+import { NOISE_FLOOR_RMSE } from '../../shared/noise-floor.js';
 
 /**
  * The numbers the validation gate judges a model by, with where each comes from. docs/validation.md
  * explains them for people; config.ts lets an operator override the tunable ones per stack.
  */
 
-/**
- * The error floor per target: the RMSE of the best possible model (the conditional mean) on data from
- * the generative model of docs/dataset.md, in each target's unit. It is larger than the injected noise
- * SD where latent traits that are not inputs (sex, BMI, age, sitting-height ratio) move the target,
- * and smaller where the actuator end stops clip it. Copied from the "floor RMSE" column of
- * docs/dataset.md (`npx hypermob dataset --report`, 100 000 Monte Carlo rows scored on another
- * 100 000); test/unit/validate-config.test.ts holds them to that column, which the dataset tests
- * keep in step with the generator, so a regenerated dataset cannot silently leave these behind.
- */
-export const NOISE_FLOOR_RMSE: Record<Target, number> = {
-  seat_position: 31.6,
-  seat_height: 12.7,
-  seat_angle: 2.5,
-  steering_tilt: 12.2,
-  steering_reach: 27.0,
-  mirror_tilt: 8.2,
-  mirror_pan: 13.7,
-};
+// The noise floors moved to functions/shared so the feedback function's outcome metrics share them.
+export { NOISE_FLOOR_RMSE };
 
 export interface Thresholds {
   /** Largest model file accepted, bytes. */
@@ -41,6 +26,10 @@ export interface Thresholds {
   latencyRuns: number;
   /** Minimum Pearson r between predicted seat_position and −hipcenter of the seatpos drivers. */
   seatposMinR: number;
+  /** Time limit of the loads check (session creation and the probe row), and of loading the live model, ms. */
+  loadTimeLimitMs: number;
+  /** Time limit of every other check, each on its own, and of the live model's golden-set run, ms. */
+  checkTimeLimitMs: number;
 }
 
 /**
@@ -60,6 +49,9 @@ export interface Thresholds {
  *   bare onnxruntime call; the default model needs ~0.4 µs per row batched.
  * - r ≥ 0.6: stature alone reaches 0.80 on seatpos and the default model 0.78; with 38 drivers the
  *   95 % interval of r = 0.8 reaches down to about 0.64.
+ * - 20 s to load, 10 s per check: the default model loads in ~0.2 s and no check needs 1 s; the
+ *   worst case (live and candidate loads, the live run and four inference checks all just under
+ *   their limits) stays under the function's 120 s timeout.
  */
 export const DEFAULT_THRESHOLDS: Thresholds = {
   maxModelBytes: 50 * 1024 * 1024,
@@ -70,6 +62,8 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   latencyBudgetUsPerRow: 100,
   latencyRuns: 5,
   seatposMinR: 0.6,
+  loadTimeLimitMs: 20_000,
+  checkTimeLimitMs: 10_000,
 };
 
 /** The headline metric: mean over targets of RMSE / noise floor. 1.0 ≈ as good as the data allows. */
