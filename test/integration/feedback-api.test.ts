@@ -1,7 +1,7 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TARGETS } from '../../functions/shared/contract.js';
+import { TARGETS, type Target } from '../../functions/shared/contract.js';
 import { NOISE_FLOOR_RMSE } from '../../functions/shared/noise-floor.js';
 import { recommendationKey, sign } from '../../functions/shared/recommendation-token.js';
 import { LOCAL_CREDENTIALS } from '../../local-cloud/clients.js';
@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 interface Answer {
-  data: Record<string, number>;
+  data: Record<Target, number>;
   recommendation_id: string;
 }
 
