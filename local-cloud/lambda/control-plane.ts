@@ -48,6 +48,24 @@ export function isUpdating(fn: FunctionRecord, clock: Clock): boolean {
   return clock.now() < fn.updateCompletesAt;
 }
 
+/** A just-published version is Pending until `activeAt`; Lambda does not invoke it meanwhile. */
+export function isPending(config: FunctionConfig, clock: Clock): boolean {
+  return config.activeAt !== undefined && clock.now() < config.activeAt;
+}
+
+/**
+ * Invoking a Pending version fails as Lambda documents ("Lambda does not invoke a function during
+ * pending state", https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html): 409
+ * ResourceConflictException (https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html).
+ */
+export function requireActive(config: FunctionConfig, clock: Clock): void {
+  if (isPending(config, clock)) {
+    throw conflict(
+      'The operation cannot be performed at this time. The function is currently in the following state: Pending',
+    );
+  }
+}
+
 /** What an invocation of $LATEST runs: like Lambda, the previous configuration until an update completes. */
 export function runnableLatest(fn: FunctionRecord, clock: Clock): FunctionConfig {
   return isUpdating(fn, clock) && fn.previousLatest ? fn.previousLatest : fn.latest;
@@ -150,11 +168,13 @@ export interface PublishRequest {
 /**
  * PublishVersion: an immutable copy of $LATEST. Preconditions answer 412; an update in progress 409;
  * publishing when neither code nor configuration changed since the last version returns that version.
+ * A new version is Pending for `pendingMs` (0: Active at once).
  */
 export function publishVersion(
   fn: FunctionRecord,
   req: PublishRequest,
   clock: Clock,
+  pendingMs = 0,
 ): { config: FunctionConfig; created: boolean } {
   if (isUpdating(fn, clock)) {
     throw conflict(
@@ -180,6 +200,7 @@ export function publishVersion(
     description: req.description ?? fn.latest.description,
     revisionId: randomUUID(),
     lastModified: lambdaTimestamp(clock.now()),
+    ...(pendingMs > 0 ? { activeAt: clock.now() + pendingMs } : {}),
   };
   fn.nextVersion += 1;
   fn.versions.push(config);

@@ -18,6 +18,8 @@ export const functionConfigSchema = z.object({
   codeDir: z.string(),
   revisionId: z.string(),
   lastModified: z.string(),
+  /** Epoch ms when a just-published version turns Active (AWS-like timing); absent: Active. */
+  activeAt: z.number().optional(),
 });
 export type FunctionConfig = z.infer<typeof functionConfigSchema>;
 

@@ -11,6 +11,7 @@ import {
   getAlias,
   getFunction,
   getVersion,
+  isPending,
   isUpdating,
   publishVersion,
   resolveQualifier,
@@ -77,6 +78,7 @@ export function configurationJson(
 ) {
   const latest = c.version === LATEST;
   const updating = latest && isUpdating(fn, ctx.clock);
+  const pending = isPending(c, ctx.clock);
   return {
     FunctionName: fn.name,
     FunctionArn: functionArn(
@@ -98,7 +100,8 @@ export function configurationJson(
     Environment: { Variables: c.environment },
     TracingConfig: { Mode: 'PassThrough' },
     RevisionId: c.revisionId,
-    State: 'Active',
+    State: pending ? 'Pending' : 'Active',
+    ...(pending ? { StateReason: 'The function is being created.', StateReasonCode: 'Creating' } : {}),
     LastUpdateStatus: updating ? 'InProgress' : 'Successful',
     ...(updating
       ? { LastUpdateStatusReason: 'The function is being updated.', LastUpdateStatusReasonCode: 'Updating' }
@@ -216,6 +219,7 @@ async function serveOperation(ctx: ServiceContext, call: AwsCall, res: ServerRes
         fn,
         { codeSha256: input.CodeSha256, revisionId: input.RevisionId, description: input.Description },
         ctx.clock,
+        ctx.pendingMs,
       );
       if (created) await ctx.save();
       return send(res, 201, configurationJson(ctx, fn, config, true));

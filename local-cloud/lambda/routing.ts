@@ -4,7 +4,9 @@ import { LATEST } from './model.js';
 /**
  * Weighted alias routing, with the rules Lambda enforces on RoutingConfig.AdditionalVersionWeights:
  * at most one additional version, a published version (never $LATEST), not the primary version,
- * a weight in [0, 1], and a primary that is itself a published version.
+ * a weight in [0, 1], and a primary that is itself a published version. The weight's range is the API's
+ * ("Valid Range: Minimum value of 0.0. Maximum value of 1.0",
+ * https://docs.aws.amazon.com/lambda/latest/api/API_AliasRoutingConfiguration.html): 0 and 1 are accepted.
  */
 export function validateRouting(primary: string, weights: Record<string, number>): void {
   const entries = Object.entries(weights);

@@ -15,6 +15,7 @@ import {
   lambdaTimestamp,
   type PublishRequest,
   publishVersion,
+  requireActive,
   resolveQualifier,
   runnableLatest,
   updateAlias,
@@ -43,6 +44,8 @@ export interface LambdaServiceOptions {
   maxEnvironmentsPerVersion?: number;
   /** How long UpdateFunctionConfiguration reports LastUpdateStatus InProgress (default 300 ms). */
   updateSettleMs?: number;
+  /** How long a newly published version stays Pending (default 0: Active at once). */
+  publishPendingMs?: number;
   log?: (line: string) => void;
   clock?: Clock;
   random?: () => number;
@@ -118,6 +121,7 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
     accountId: opts.accountId,
     lambdaDir,
     settleMs: opts.updateSettleMs ?? 300,
+    pendingMs: opts.publishPendingMs ?? 0,
     save: () => store.save(),
     invoke: (fn, q, payload) => invoke(fn, q, payload),
   };
@@ -173,6 +177,7 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
         ? getVersion(fn, pickVersion(resolved.alias.functionVersion, resolved.alias.weights, random()))
         : resolved.config;
     const config = chosen.version === LATEST ? runnableLatest(fn, clock) : chosen;
+    requireActive(config, clock);
     if (payload.length > MAX_PAYLOAD_BYTES) {
       throw new LambdaApiError(
         'RequestTooLargeException',
@@ -269,7 +274,7 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
     ensureFunction,
     invoke,
     async publishVersion(functionName, req = {}) {
-      const { config, created } = publishVersion(getFunction(state, functionName), req, clock);
+      const { config, created } = publishVersion(getFunction(state, functionName), req, clock, ctx.pendingMs);
       if (created) await store.save();
       return config.version;
     },
@@ -296,6 +301,7 @@ export interface ServiceContext {
   accountId: string;
   lambdaDir: string;
   settleMs: number;
+  pendingMs: number;
   save(): Promise<void>;
   invoke(functionName: string, qualifier: string | undefined, payload: Buffer): Promise<InvokeResult>;
 }

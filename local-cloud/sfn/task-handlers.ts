@@ -72,8 +72,10 @@ export function taskHandlers(
         record(stateName, lambdaEvents.started());
         result = await invoke(name, qualifier ?? '$LATEST', Buffer.from(JSON.stringify(payload)));
       } catch (err) {
+        // Lambda's API error type (ResourceConflictException…) names the failure, as on AWS.
+        const type = (err as { type?: unknown }).type;
         const failure = new TaskFailure(
-          `Lambda.${err instanceof Error && err.name !== 'Error' ? err.name : 'ServiceException'}`,
+          `Lambda.${typeof type === 'string' ? type : err instanceof Error && err.name !== 'Error' ? err.name : 'ServiceException'}`,
           err instanceof Error ? err.message : String(err),
         );
         record(stateName, lambdaEvents.failed(failure.name, failure.message));
@@ -95,7 +97,8 @@ export function taskHandlers(
         : parsed;
       // The function succeeded; the state's result is what Step Functions refuses.
       record(stateName, lambdaEvents.succeeded(parsed));
-      if (Buffer.byteLength(JSON.stringify(output)) > MAX_PAYLOAD_BYTES) throw new DataLimitExceeded(stateName);
+      if (Buffer.byteLength(JSON.stringify(output)) > MAX_PAYLOAD_BYTES)
+        throw new DataLimitExceeded(stateName);
       return output;
     };
   }
