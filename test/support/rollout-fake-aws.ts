@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import { GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
+import {
+  GetMetricDataCommand,
+  type GetMetricDataCommandInput,
+  type MetricDataQuery,
+} from '@aws-sdk/client-cloudwatch';
 import {
   CreateAliasCommand,
   GetAliasCommand,
@@ -15,11 +19,13 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { type AwsClients, setClients } from '../../functions/shared/aws-clients.js';
 import { TARGETS } from '../../functions/shared/contract.js';
+import { METRICS } from '../../system/manifest.js';
 
 /**
  * An in-memory AWS for the rollout's unit tests: S3 objects, one Lambda function with versions,
@@ -66,9 +72,15 @@ export class FakeAws {
       invocations: number;
       errors: number;
       p99: number;
+      p50?: number;
       app?: { requests: number; errors: number; degraded: number };
     }
   >();
+  /**
+   * Outcomes of an experiment per serving version, one entry per feedback (POST /feedback's EMF,
+   * system/manifest.ts METRICS.outcomes): the normalised error and each given target's |error|.
+   */
+  feedback = new Map<string, { norm: number; abs: Partial<Record<string, number>> }[]>();
   /** Which versions answer probes as degraded (or throw). */
   brokenVersions = new Set<string>();
   /** Reads of $LATEST that still report InProgress after an update. */
@@ -151,6 +163,14 @@ export class FakeAws {
       });
       this.calls.push(`copy ${key} → ${cmd.input.Key}`);
       return {};
+    }
+    if (cmd instanceof ListObjectsV2Command) {
+      const prefix = `${cmd.input.Bucket}/${cmd.input.Prefix ?? ''}`;
+      const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix));
+      return {
+        Contents: keys.map((k) => ({ Key: k.slice(`${cmd.input.Bucket}/`.length) })),
+        IsTruncated: false,
+      };
     }
     if (cmd instanceof DeleteObjectCommand) {
       this.objects.delete(`${cmd.input.Bucket}/${cmd.input.Key}`);
@@ -334,6 +354,8 @@ export class FakeAws {
             : { Latency: app.requests, Errors: app.errors, DegradedResponses: app.degraded }[m?.[1] ?? ''];
           return { Id: q.Id, Values: value === undefined ? [] : [value] };
         }
+        if (q.MetricStat?.Metric?.Namespace === METRICS.namespace)
+          return { Id: q.Id, Values: this.outcome(q) };
         const version =
           q.MetricStat?.Metric?.Dimensions?.find((d) => d.Name === 'ExecutedVersion')?.Value ?? '';
         const m = this.metrics.get(version);
@@ -344,11 +366,42 @@ export class FakeAws {
             ? m.invocations
             : name === 'Errors'
               ? m.errors
-              : m.p99;
+              : q.MetricStat?.Stat === 'p50'
+                ? (m.p50 ?? m.p99)
+                : m.p99;
         return { Id: q.Id, Values: value === undefined ? [] : [value] };
       });
       return { MetricDataResults: results };
     }
     throw new Error(`fake cloudwatch: unsupported ${(cmd as object).constructor.name}`);
+  }
+
+  /**
+   * An outcome MetricStat (Sum or SampleCount of OutcomeNormError, OutcomeNormSqError,
+   * OutcomeAbsError_<t>, OutcomeSqError_<t>). Like CloudWatch, only the exact dimension set
+   * [FunctionVersion] matches.
+   */
+  private outcome(q: MetricDataQuery): number[] {
+    const stat = q.MetricStat;
+    const dims = stat?.Metric?.Dimensions ?? [];
+    const version = dims.length === 1 && dims[0]?.Name === 'FunctionVersion' ? dims[0].Value : undefined;
+    const name = stat?.Metric?.MetricName ?? '';
+    const o = METRICS.outcomes;
+    const value = (f: { norm: number; abs: Partial<Record<string, number>> }): number | undefined => {
+      if (name === o.normError) return f.norm;
+      if (name === o.normSqError) return f.norm ** 2;
+      const target = TARGETS.find((t) => name === o.absError(t) || name === o.sqError(t));
+      const abs = target === undefined ? undefined : f.abs[target];
+      if (abs === undefined) return undefined;
+      return name === o.absError(target ?? '') ? abs : abs ** 2;
+    };
+    const values = (this.feedback.get(version ?? '') ?? []).flatMap((f) => {
+      const v = value(f);
+      return v === undefined ? [] : [v];
+    });
+    if (values.length === 0) return [];
+    if (stat?.Stat === 'SampleCount') return [values.length];
+    if (stat?.Stat === 'Sum') return [values.reduce((a, b) => a + b, 0)];
+    throw new Error(`fake cloudwatch: outcome statistic ${stat?.Stat} not supported`);
   }
 }

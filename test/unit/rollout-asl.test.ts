@@ -94,6 +94,33 @@ describe('rollout ASL', () => {
     expect(release).toEqual(expect.arrayContaining(['UpdateInProgress', 'ConcurrentChange']));
   });
 
+  it('an experiment loops Wait → Look → LookDecision on the plan, with the Gate’s retries and catches', () => {
+    const states = definition.States as Record<string, State & Record<string, unknown>>;
+    expect(JSON.stringify(states.AfterShift)).toContain('"Variable":"$.plan.experiment","IsPresent":true');
+    expect(states.ExperimentWait).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.plan.experiment.intervalSeconds',
+      Next: 'Look',
+    });
+    expect(states.Look).toMatchObject({
+      Type: 'Task',
+      Resource: subs.TrafficFunctionArn,
+      Parameters: { action: 'look' },
+      ResultPath: '$.progress',
+      Catch: states.Gate?.Catch,
+      Next: 'LookDecision',
+    });
+    const retried = (states.Look?.Retry ?? []).flatMap((r) => r.ErrorEquals);
+    expect(retried).toEqual(expect.arrayContaining(['ConcurrentChange', 'UpdateInProgress']));
+    expect(states.LookDecision).toMatchObject({
+      Choices: [
+        { Variable: '$.progress.decision', StringEquals: 'continue', Next: 'ExperimentWait' },
+        { Variable: '$.progress.decision', StringEquals: 'promote', Next: 'Finish' },
+      ],
+      Default: 'Rollback',
+    });
+  });
+
   it('substitute refuses unknown placeholders instead of leaving them in', () => {
     const $ = '$';
     expect(() => substitute(`{"a":"${$}{Nope}"}`, subs)).toThrow(/no substitution for \$\{Nope\}/);

@@ -100,7 +100,7 @@ function start(name: string, input: unknown, waits: Record<string, number> = {})
   const run = stateMachine.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: taskHandlers(),
-      waitTimeOverrides: { Bake: 0, ...waits },
+      waitTimeOverrides: { Bake: 0, ExperimentWait: 0, ...waits },
       retryIntervalOverrides: Object.fromEntries(retryStates),
     },
     noThrowOnAbort: true,
@@ -574,6 +574,134 @@ describe('rollout state machine', () => {
     expect(aws.alias).toMatchObject({ version: '3', weights: {} });
     expect(readAliasNote(aws.alias?.description).previous).toBe('1');
     expect(lineage('exp').outcome).toMatchObject({ status: 'superseded', by: 'next' });
+  });
+});
+
+describe('A/B decided on evidence (decide=auto)', () => {
+  /**
+   * n feedbacks with normalised errors spread around `mean` (sd ≈ 0.18, deterministic) and a
+   * seat_position error to match, as POST /feedback reports them for the version that served.
+   */
+  const feedbacks = (n: number, mean: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const norm = mean + 0.25 * Math.sin(i * 1.7);
+      return { norm, abs: { seat_position: norm * 31.6 } };
+    });
+  const auto = (extra: Record<string, string> = {}) => ({
+    rollout: 'ab',
+    weight: '0.5',
+    decide: 'auto',
+    interval: '1',
+    deadline: '4',
+    min_feedback: '50',
+    ...extra,
+  });
+
+  it('a clearly worse candidate is aborted at the first look: RolledBack with the readout, primary kept', async () => {
+    await bootstrap();
+    healthy('1');
+    healthy('2');
+    aws.feedback.set('1', feedbacks(400, 0.8));
+    aws.feedback.set('2', feedbacks(400, 0.9));
+    const r = await start('worse', upload('car_fit_model.onnx', 'model-2', auto())).done;
+    expect(r).toMatchObject({ status: 'FAILED', error: 'RolledBack' });
+    expect(r.states.filter((s) => s === 'Look')).toHaveLength(1);
+    expect(aws.alias).toMatchObject({ version: '1', weights: {} });
+    const cause = JSON.parse(r.cause ?? '{}');
+    expect(cause.experiment[0]).toMatch(
+      /^candidate_worse at look 1 of 4: normalised error \+0\.1000 \(\+12\.5 %\)/,
+    );
+    expect(cause.evidence.readout).toMatchObject({
+      verdict: 'candidate_worse',
+      candidate: { feedback: 400 },
+    });
+    const rec = lineage('worse');
+    expect(rec.plan?.experiment).toEqual({
+      margin: 0.02,
+      intervalSeconds: 1,
+      deadlineSeconds: 4,
+      looks: 4,
+      minFeedback: 50,
+      alpha: 0.05,
+    });
+    expect(rec.outcome).toMatchObject({ status: 'rolled-back', error: 'ExperimentAborted' });
+    expect(rec.looks).toHaveLength(1);
+    expect(rec.looks?.[0]).toMatchObject({
+      look: 1,
+      of: 4,
+      decision: 'abort',
+      readout: {
+        verdict: 'candidate_worse',
+        primary: { version: '1', feedback: 400, requests: 100, error_rate: 0 },
+        candidate: { version: '2', feedback: 400, mae: { seat_position: { n: 400 } } },
+        difference: { test: "Welch's t-test (unequal variances)" },
+      },
+      gate: { decision: 'pass' },
+    });
+    expect(rec.weights.map((w) => w.reason)).toContain(
+      'step 1 of 1, experiment: a look every 1 s for up to 4 s',
+    );
+  });
+
+  it('an equivalent candidate is promoted: 100 %, like a passed canary', async () => {
+    await bootstrap();
+    healthy('1');
+    healthy('2');
+    aws.feedback.set('1', feedbacks(3000, 0.8));
+    aws.feedback.set('2', feedbacks(3000, 0.8));
+    const r = await start('same', upload('car_fit_model.onnx', 'model-2', auto())).done;
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.states).toEqual(expect.arrayContaining(['ExperimentWait', 'Look', 'LookDecision', 'Finish']));
+    expect(r.states).not.toContain('ExperimentHeld');
+    expect(aws.alias).toMatchObject({ version: '2', weights: {} });
+    const rec = lineage('same');
+    expect(rec.outcome.status).toBe('completed');
+    expect(rec.looks?.at(-1)).toMatchObject({ decision: 'promote', readout: { verdict: 'no_difference' } });
+    expect(rec.looks?.at(-1)?.reasons[0]).toMatch(/^no_difference at look 1 of 4/);
+  });
+
+  it('without enough feedback it looks K times, then aborts as inconclusive', async () => {
+    await bootstrap();
+    healthy('1');
+    healthy('2');
+    aws.feedback.set('1', feedbacks(20, 0.8));
+    aws.feedback.set('2', feedbacks(20, 0.8));
+    const r = await start('quiet-exp', upload('car_fit_model.onnx', 'model-2', auto())).done;
+    expect(r).toMatchObject({ status: 'FAILED', error: 'RolledBack' });
+    expect(r.states.filter((s) => s === 'Look')).toHaveLength(4);
+    expect(aws.alias).toMatchObject({ version: '1', weights: {} });
+    const rec = lineage('quiet-exp');
+    expect(rec.looks?.map((l) => l.decision)).toEqual(['continue', 'continue', 'continue', 'abort']);
+    expect(rec.looks?.at(-1)?.reasons[0]).toMatch(/^inconclusive at look 4 of 4: \d+ more feedbacks needed/);
+    expect(JSON.parse(r.cause ?? '{}').experiment[0]).toMatch(/^inconclusive/);
+  });
+
+  it('the health gate keeps running at every look: a breach aborts whatever the outcomes say', async () => {
+    await bootstrap();
+    healthy('1');
+    aws.metrics.set('2', { invocations: 100, errors: 9, p99: 20 });
+    aws.feedback.set('1', feedbacks(3000, 0.8));
+    aws.feedback.set('2', feedbacks(3000, 0.8));
+    const r = await start('sick', upload('car_fit_model.onnx', 'model-2', auto())).done;
+    expect(r).toMatchObject({ status: 'FAILED', error: 'RolledBack' });
+    const cause = JSON.parse(r.cause ?? '{}');
+    expect(cause.experiment[0]).toBe('gate breached at look 1 of 4');
+    expect(cause.experiment[1]).toMatch(/error rate 9.00 %/);
+    expect(aws.alias).toMatchObject({ version: '1', weights: {} });
+  });
+
+  it('a promote command during the experiment stops it and finishes now', async () => {
+    await bootstrap();
+    healthy('1');
+    healthy('2');
+    const exp = start('long-exp', upload('car_fit_model.onnx', 'model-2', auto()), {
+      ExperimentWait: 60_000,
+    });
+    await until(() => aws.alias?.weights['2'] === 0.5);
+    expect((await start('go-exp', { command: 'promote' }).done).status).toBe('SUCCEEDED');
+    expect((await exp.done).status).toBe('ABORTED');
+    expect(aws.alias).toMatchObject({ version: '2', weights: {} });
+    expect(lineage('long-exp').outcome.status).toBe('promoted');
   });
 });
 

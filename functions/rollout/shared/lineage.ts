@@ -39,6 +39,18 @@ export interface GateRecord {
   evidence: unknown;
 }
 
+/** One look of an automatic experiment: what it read and what it decided. */
+export interface LookRecord {
+  at: string;
+  look: number;
+  /** K, the most looks planned. */
+  of: number;
+  decision: string;
+  reasons: string[];
+  readout: unknown;
+  gate: { decision: string; reasons: string[]; evidence: unknown };
+}
+
 export interface LineageRecord {
   schemaVersion: 1;
   execution: string;
@@ -63,6 +75,8 @@ export interface LineageRecord {
   superseded?: string[];
   weights: WeightChange[];
   gates: GateRecord[];
+  /** Experiments decided on evidence: every look, the last one the decision. */
+  looks?: LookRecord[];
   outcome: { status: OutcomeStatus; at: string; error?: string; cause?: string; by?: string };
 }
 
@@ -95,6 +109,12 @@ export function addWeightChange(record: LineageRecord, change: WeightChange): Li
 
 export function addGate(record: LineageRecord, gate: GateRecord): LineageRecord {
   return { ...record, gates: [...record.gates, gate], updatedAt: gate.at };
+}
+
+/** A retried Look replaces its own earlier record instead of adding a second one. */
+export function addLook(record: LineageRecord, look: LookRecord): LineageRecord {
+  const others = (record.looks ?? []).filter((l) => l.look !== look.look);
+  return { ...record, looks: [...others, look], updatedAt: look.at };
 }
 
 export function withOutcome(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOOK_DECISIONS } from '../experiment/look-decision.js';
 import { STRATEGY_NAMES } from '../strategies/index.js';
 import { strategyParametersSchema, trafficPlanSchema } from '../strategies/strategy.js';
 
@@ -82,6 +83,8 @@ export const supersedeSchema = z.object({
 export type Supersede = z.infer<typeof supersedeSchema>;
 
 export const gateDecisionSchema = z.enum(['pass', 'extend', 'rollback']);
+/** What an experiment's Look step decided (experiment/look-decision.ts). */
+export const lookDecisionSchema = z.enum(LOOK_DECISIONS);
 
 export const progressSchema = z.object({
   nextStep: z.number().int().nonnegative(),
@@ -92,7 +95,10 @@ export const progressSchema = z.object({
   extensions: z.number().int().nonnegative().optional(),
   last: z.boolean().optional(),
   finished: z.boolean().optional(),
-  decision: gateDecisionSchema.optional(),
+  /** The Gate's decision after a bake, or the Look's in an experiment. */
+  decision: z.union([gateDecisionSchema, lookDecisionSchema]).optional(),
+  /** Looks an experiment has made so far. */
+  looks: z.number().int().nonnegative().optional(),
   reasons: z.array(z.string()).optional(),
   evidence: z.unknown().optional(),
 });

@@ -3,7 +3,7 @@ import { executionContextSchema } from '../shared/state.js';
 
 /** Every traffic task receives `{ action, state: $, execution: {name, arn, startTime, stateMachineArn} }`. */
 export const taskInputSchema = z.object({
-  action: z.enum(['plan', 'supersede', 'shift', 'gate', 'finish', 'rollback', 'fail', 'command']),
+  action: z.enum(['plan', 'supersede', 'shift', 'gate', 'look', 'finish', 'rollback', 'fail', 'command']),
   state: z.unknown().optional(),
   command: z.unknown().optional(),
   execution: executionContextSchema,

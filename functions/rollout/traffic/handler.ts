@@ -4,6 +4,7 @@ import { taskInputSchema } from './context.js';
 import { failStep } from './fail-step.js';
 import { finishStep } from './finish-step.js';
 import { gateStep } from './gate-step.js';
+import { lookStep } from './look-step.js';
 import { planStep } from './plan-step.js';
 import { rollbackStep } from './rollback-step.js';
 import { shiftStep } from './shift-step.js';
@@ -29,6 +30,8 @@ async function dispatch(event: unknown, config: TrafficConfig): Promise<unknown>
       return shiftStep(input.state, config);
     case 'gate':
       return gateStep(input.state, config);
+    case 'look':
+      return lookStep(input.state, config);
     case 'finish':
       return finishStep(input.state, config);
     case 'rollback':

@@ -74,7 +74,13 @@ export function alignWindow(w: MetricWindow): {
   };
 }
 
-async function fetchAll(queries: MetricDataQuery[], start: Date, end: Date, values: Map<string, number[]>) {
+/** Every page of one GetMetricData request, values appended per query Id. */
+export async function fetchAll(
+  queries: MetricDataQuery[],
+  start: Date,
+  end: Date,
+  values: Map<string, number[]>,
+) {
   let nextToken: string | undefined;
   do {
     const out = await cloudwatch().send(

@@ -63,7 +63,7 @@ export async function planStep(
   const requested = parseRolloutMetadata(out.Metadata ?? {}, config.defaults);
   assertFitsExecution(requested, config);
   const first = await servesNoModelYet(config);
-  const request = first ? { ...requested, schedule: [], hold: false } : requested;
+  const request = first ? { ...requested, schedule: [], hold: false, experiment: undefined } : requested;
   const now = new Date();
   const model = {
     bucket: bucket.name,
@@ -92,6 +92,7 @@ export async function planStep(
         schedule: plan.schedule,
         intervalSeconds: plan.intervalSeconds,
         hold: plan.hold,
+        ...(plan.experiment ? { experiment: plan.experiment } : {}),
         ...(first && requested.schedule.length > 0
           ? { note: `first model of a new stack: all at once instead of ${requested.strategy} (${first})` }
           : {}),

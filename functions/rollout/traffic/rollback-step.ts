@@ -14,9 +14,13 @@ export async function rollbackStep(state: unknown, config: TrafficConfig) {
   const s = parseUploadState(state);
   const plan = s.plan;
   const candidate = s.release?.version;
+  // An experiment's Look decided 'abort' (candidate worse, inconclusive, or its gate breached).
+  const experiment = !s.error && s.progress?.decision === 'abort';
   const reason = s.error
     ? { error: s.error.Error, cause: s.error.Cause }
-    : { gate: s.progress?.reasons ?? [], evidence: s.progress?.evidence };
+    : experiment
+      ? { experiment: s.progress?.reasons ?? [], evidence: s.progress?.evidence }
+      : { gate: s.progress?.reasons ?? [], evidence: s.progress?.evidence };
   const live = await readLive(config.target);
   const at = new Date().toISOString();
   const target = s.supersede?.previousVersion ?? live?.primary;
@@ -41,7 +45,7 @@ export async function rollbackStep(state: unknown, config: TrafficConfig) {
       touched && target ? addWeightChange(r, { at, primary: target, weight: 0, reason: 'rollback' }) : r;
     return withOutcome(changed, at, {
       status: 'rolled-back',
-      error: s.error?.Error ?? 'GateBreached',
+      error: s.error?.Error ?? (experiment ? 'ExperimentAborted' : 'GateBreached'),
       cause: JSON.stringify(reason).slice(0, 4000),
     });
   });

@@ -49,17 +49,24 @@ export async function shiftStep(state: unknown, config: TrafficConfig): Promise<
     });
   }
   const last = index === plan.schedule.length - 1;
-  // A plan that holds its last weight ends here (the state machine's ExperimentHeld).
+  // A plan that holds its last weight either ends here (the state machine's ExperimentHeld) or,
+  // with an experiment, keeps the execution running to look at the evidence.
   const held = plan.hold && last;
+  const e = plan.experiment;
+  const holding = !held
+    ? ''
+    : e
+      ? `, experiment: a look every ${e.intervalSeconds} s for up to ${e.deadlineSeconds} s`
+      : ', held until promote or abort';
   await updateLineage(plan.model.bucket, plan.executionName, 'upload', (r) => {
     const changed = addWeightChange(r, {
       at,
       primary: live.primary,
       candidate: release.version,
       weight,
-      reason: `step ${index + 1} of ${plan.schedule.length}${held ? ', held until promote or abort' : ''}`,
+      reason: `step ${index + 1} of ${plan.schedule.length}${holding}`,
     });
-    return held ? withOutcome(changed, at, { status: 'held' }) : changed;
+    return held && !e ? withOutcome(changed, at, { status: 'held' }) : changed;
   });
   return { ...base, weight, last, finished: false };
 }
