@@ -1,9 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, MODEL_BUCKET_NAME } from '../../system/manifest.js';
+import { bundleDir } from '../../scripts/bundle.js';
+import { FUNCTIONS, type FunctionKey, MODEL_BUCKET_NAME } from '../../system/manifest.js';
 import { PERMISSIONS } from '../../system/permissions.js';
 import { awsCli, itWithAwsCli } from '../support/aws-cli.js';
 import { type LocalCloudFixture, startLocalCloudFixture } from '../support/local-cloud.js';
@@ -71,6 +72,17 @@ describe('IAM enforced on the local cloud', () => {
       expect(blind.stderr).toMatch(/\(403\)|Forbidden/);
     },
   );
+
+  it('no function bundle contains the simulator (AGPL-3.0) or any local-cloud module', async () => {
+    for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+      const inputs = JSON.parse(await readFile(`${bundleDir(key)}.inputs.json`, 'utf8')) as {
+        files: Record<string, string>;
+      };
+      const files = Object.keys(inputs.files);
+      expect(files.length).toBeGreaterThan(0);
+      expect(files.filter((file) => /@cloud-copilot|\/local-cloud\//.test(file))).toEqual([]);
+    }
+  });
 
   it('the SDK gets S3’s AccessDenied and NoSuchKey as from S3', async () => {
     const validateS3 = s3As(validate.name);
