@@ -88,7 +88,7 @@ function describe(issue: z.core.$ZodIssue, body: unknown): FieldProblem[] {
     }
     case 'invalid_type': {
       if (input === undefined) return [{ field, code: 'missing_field', message: `${field} is required` }];
-      if (typeof input === 'number') {
+      if (issue.expected === 'number' && typeof input === 'number') {
         return [{ field, code: 'not_finite', message: `${field} must be a finite number` }];
       }
       const message = `${field} must be a ${issue.expected}, got ${kind(input)}`;
