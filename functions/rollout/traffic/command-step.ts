@@ -1,13 +1,20 @@
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { lambda } from '../../shared/aws-clients.js';
+import { type _Object, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { lambda, s3 } from '../../shared/aws-clients.js';
 import { isNotFound } from '../shared/aws-errors.js';
 import { BadRolloutRequestError } from '../shared/errors.js';
 import { executionArn, executionStatus, stopExecution } from '../shared/executions.js';
-import { addWeightChange, patchLineage, withOutcome } from '../shared/lineage.js';
-import { updateLineage } from '../shared/lineage-store.js';
+import {
+  addWeightChange,
+  LINEAGE_PREFIX,
+  type LineageRecord,
+  patchLineage,
+  withOutcome,
+} from '../shared/lineage.js';
+import { readLineage, updateLineage } from '../shared/lineage-store.js';
 import { readLive, writeLive } from '../shared/live-alias.js';
 import { commandSchema, type ExecutionContext } from '../shared/state.js';
-import { decideCommand } from './commands.js';
+import { decideCommand, type VersionEvent, versionEvents } from './commands.js';
 import type { TrafficConfig } from './config.js';
 import { stateMachineArnOf } from './context.js';
 
@@ -25,7 +32,8 @@ export async function commandStep(input: unknown, execution: ExecutionContext, c
   }
   const command = parsed.data;
   const live = await readLive(config.target);
-  const effect = decideCommand(command, live);
+  const history = command.command === 'rollback' && !command.version ? await liveHistory(config.bucket) : [];
+  const effect = decideCommand(command, live, history);
   if (command.command === 'rollback') await assertPublished(config.target.functionName, effect.write.primary);
   let stopped = false;
   let ownerRunning = false;
@@ -90,4 +98,27 @@ async function assertPublished(functionName: string, version: string): Promise<v
     }
     throw err;
   }
+}
+
+/** How many of the newest lineage records a rollback walks back through. */
+export const ROLLBACK_HISTORY_RECORDS = 200;
+
+/** The version events of the newest lineage records (commands.ts, versionEvents). */
+async function liveHistory(bucket: string): Promise<VersionEvent[]> {
+  const objects: _Object[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3().send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: LINEAGE_PREFIX, ContinuationToken: token }),
+    );
+    objects.push(...(page.Contents ?? []));
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  const newest = objects
+    .sort((a, b) => (b.LastModified?.getTime() ?? 0) - (a.LastModified?.getTime() ?? 0))
+    .slice(0, ROLLBACK_HISTORY_RECORDS);
+  const records = await Promise.all(
+    newest.map((o) => readLineage(bucket, (o.Key ?? '').slice(LINEAGE_PREFIX.length).replace(/\.json$/, ''))),
+  );
+  return versionEvents(records.filter((r): r is LineageRecord => r !== undefined));
 }

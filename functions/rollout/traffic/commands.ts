@@ -1,5 +1,6 @@
 import type { AliasNote, LiveAlias } from '../shared/alias-note.js';
 import { NothingToDoError } from '../shared/errors.js';
+import type { LineageRecord } from '../shared/lineage.js';
 import type { LiveWrite } from '../shared/live-alias.js';
 import type { Command } from '../shared/state.js';
 
@@ -7,8 +8,8 @@ import type { Command } from '../shared/state.js';
  * What a command does to alias `live`, decided from the alias alone (pure):
  * - promote: the candidate becomes primary with no extra weight; requires a candidate weight.
  * - abort: the candidate's weight is removed; requires a candidate weight.
- * - rollback [N]: N (default: the note's `previous`) becomes primary with no extra weight;
- *   requires N to differ from what is served now.
+ * - rollback [N]: N (default: rollbackTarget over the lineage's history of live versions) becomes
+ *   primary with no extra weight; requires N to differ from what is served now.
  * Whoever owned the candidate weight (an upload execution still baking, or a held A/B) is stopped
  * and its lineage gets the outcome; rollback also stops an owner that is still running without a
  * weight yet. The supersede watermark is kept, so an older upload still in
@@ -22,7 +23,11 @@ export interface CommandEffect {
   summary: string;
 }
 
-export function decideCommand(command: Command, live: LiveAlias | undefined): CommandEffect {
+export function decideCommand(
+  command: Command,
+  live: LiveAlias | undefined,
+  history: VersionEvent[] = [],
+): CommandEffect {
   if (!live) throw new NothingToDoError('alias live does not exist yet: nothing has been rolled out');
   const keep: AliasNote = { owner: live.note.owner, started: live.note.started };
   const owner = live.candidate ? live.note.owner : undefined;
@@ -50,10 +55,14 @@ export function decideCommand(command: Command, live: LiveAlias | undefined): Co
       };
     }
     case 'rollback': {
-      const target = command.version ?? live.note.previous;
+      // A stack whose lineage holds no live history (records removed) still has the note's previous.
+      const walked = history.some((e) => e.kind === 'live');
+      const target = command.version ?? (walked ? rollbackTarget(history, live.primary) : live.note.previous);
       if (!target) {
         throw new NothingToDoError(
-          'no previous version is recorded on alias live; pass {"command":"rollback","version":"N"}',
+          walked
+            ? 'no earlier live version is fit to roll back to (rejected, aborted and rolled-back versions are skipped); pass {"command":"rollback","version":"N"}'
+            : 'no previous version is recorded on alias live or in the lineage; pass {"command":"rollback","version":"N"}',
         );
       }
       if (target === live.primary && !live.candidate) {
@@ -68,4 +77,64 @@ export function decideCommand(command: Command, live: LiveAlias | undefined): Co
       };
     }
   }
+}
+
+/**
+ * What the lineage says about a version at a time: it served as primary (`live`), it was judged
+ * unfit (`bad`: rejected, aborted, rolled back — its own rollout's outcome, or a command that took
+ * it away), or it was explicitly made live again (`good`: completed, promoted, `rollback --to`).
+ */
+export interface VersionEvent {
+  at: string;
+  version: string;
+  kind: 'live' | 'bad' | 'good';
+}
+
+const BAD_OUTCOMES = new Set(['rejected', 'aborted', 'rolled-back', 'rollback-failed']);
+const GOOD_OUTCOMES = new Set(['completed', 'promoted']);
+
+/** Every version event the lineage records (pure; records in any order). */
+export function versionEvents(records: LineageRecord[]): VersionEvent[] {
+  const events: VersionEvent[] = [];
+  for (const r of records) {
+    for (const w of r.weights) events.push({ at: w.at, version: w.primary, kind: 'live' });
+    const released = r.release?.version;
+    const { status, at } = r.outcome;
+    if (r.kind === 'upload' && released && BAD_OUTCOMES.has(status))
+      events.push({ at, version: released, kind: 'bad' });
+    if (r.kind === 'upload' && released && GOOD_OUTCOMES.has(status))
+      events.push({ at, version: released, kind: 'good' });
+    const c = r.command;
+    const before = c?.before as { primary?: string; candidate?: { version: string } } | undefined;
+    const after = (c?.after as { primary?: string } | undefined)?.primary;
+    if (!c || !after) continue;
+    const when = r.weights.at(-1)?.at ?? at;
+    if (c.command === 'promote') events.push({ at: when, version: after, kind: 'good' });
+    if (c.command === 'abort' && before?.candidate)
+      events.push({ at: when, version: before.candidate.version, kind: 'bad' });
+    if (c.command === 'rollback') {
+      if (before?.primary && before.primary !== after)
+        events.push({ at: when, version: before.primary, kind: 'bad' });
+      if (before?.candidate && before.candidate.version !== after)
+        events.push({ at: when, version: before.candidate.version, kind: 'bad' });
+      if (c.version) events.push({ at: when, version: after, kind: 'good' });
+    }
+  }
+  return events;
+}
+
+/**
+ * Where `rollback` goes without a version: back through the versions that served as primary, newest
+ * first, to the first one that is not `current` and whose latest verdict is not `bad`. So two
+ * rollbacks in a row walk back two steps (the first marks the version it left bad), and a
+ * rejected, aborted or rolled-back candidate is never made live by a plain rollback.
+ */
+export function rollbackTarget(events: VersionEvent[], current: string): string | undefined {
+  const ordered = [...events].sort((a, b) => a.at.localeCompare(b.at));
+  const verdict = new Map<string, VersionEvent['kind']>();
+  for (const e of ordered) if (e.kind !== 'live') verdict.set(e.version, e.kind);
+  for (const e of ordered.reverse()) {
+    if (e.kind === 'live' && e.version !== current && verdict.get(e.version) !== 'bad') return e.version;
+  }
+  return undefined;
 }
