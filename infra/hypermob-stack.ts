@@ -1,7 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { MODEL_BUCKET_NAME } from '../system/manifest.js';
+import { type FunctionKey, MODEL_BUCKET_NAME } from '../system/manifest.js';
 import type { HypermobConfig } from './config.js';
 import { ModelBucket } from './model-bucket.js';
 import { Monitoring } from './monitoring.js';
@@ -9,12 +9,7 @@ import { RecommendService } from './recommend-service.js';
 import { Rollout } from './rollout.js';
 
 /** The bundle directory of each function (scripts/bundle.ts `bundleFunctions`, arm64). */
-export interface FunctionBundles {
-  recommend: string;
-  validate: string;
-  release: string;
-  traffic: string;
-}
+export type FunctionBundles = Record<FunctionKey, string>;
 
 export interface HypermobStackProps extends StackProps {
   config: HypermobConfig;
@@ -52,6 +47,7 @@ export class HypermobStack extends Stack {
     });
     this.service = new RecommendService(this, 'Recommend', {
       bundleDir: props.bundles.recommend,
+      feedbackBundleDir: props.bundles.feedback,
       bucket: this.models.bucket,
       bucketName: this.bucketName,
       deployment,
@@ -85,6 +81,7 @@ export class HypermobStack extends Stack {
     });
 
     new CfnOutput(this, 'RecommendUrl', { value: `${this.service.api.url}recommend` });
+    new CfnOutput(this, 'FeedbackUrl', { value: `${this.service.api.url}feedback` });
     new CfnOutput(this, 'ModelBucketName', { value: this.models.bucket.bucketName });
     new CfnOutput(this, 'StateMachineArn', { value: this.rollout.stateMachine.stateMachineArn });
     new CfnOutput(this, 'OutcomesTopicArn', { value: this.monitoring.topic.topicArn });

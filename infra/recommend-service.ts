@@ -11,11 +11,14 @@ import { type Deployment, functionEnvironment } from '../system/environment.js';
 import { LIVE_ALIAS, UNPINNED_MODEL } from '../system/manifest.js';
 import { BundledFunction } from './bundled-function.js';
 import { acknowledge } from './nag.js';
+import { RecommendationKey } from './recommendation-key.js';
 import { grantManifestPermissions } from './roles.js';
 
 /**
  * `POST /recommend` on a REST API (stage `prod`) → alias `live` of `hypermob-recommend`. The alias is
  * created once, on a bootstrap version; from then on only the rollout pipeline moves it.
+ * `POST /feedback` on the same API → `hypermob-feedback` (not rolled out, so no alias), which
+ * verifies the recommendation ids that recommend signs with the key secret both of them read.
  */
 
 /** What the first deployment serves. */
@@ -46,6 +49,7 @@ export function initialModelEnvironment(bucketName: string, model: InitialModel)
 
 export interface RecommendServiceProps {
   bundleDir: string;
+  feedbackBundleDir: string;
   bucket: s3.IBucket;
   bucketName: string;
   deployment: Deployment;
@@ -61,30 +65,45 @@ export interface RecommendServiceProps {
 
 export class RecommendService extends Construct {
   readonly fn: lambda.Function;
+  readonly feedback: lambda.Function;
+  readonly key: RecommendationKey;
   readonly alias: lambda.Alias;
   readonly api: apigw.RestApi;
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: RecommendServiceProps) {
     super(scope, id);
+    this.key = new RecommendationKey(this, 'RecommendationKey');
+    const deployment = { ...props.deployment, recommendationKeySecret: this.key.secret.secretArn };
     const bundled = new BundledFunction(this, 'Recommend', {
       key: 'recommend',
       bundleDir: props.bundleDir,
       environment: {
-        ...functionEnvironment('recommend', props.deployment),
+        ...functionEnvironment('recommend', deployment),
         ...initialModelEnvironment(props.bucketName, props.initialModel),
       },
       logRetention: props.logRetention,
     });
     this.fn = bundled.function;
     this.role = bundled.role;
-    grantManifestPermissions(this.role, 'recommend', {
+    const names = {
       bucketArn: props.bucket.bucketArn,
       recommendArn: this.fn.functionArn,
       stateMachineArn: '',
       executionsArn: '',
       initialModelKey: props.initialModel.key,
+      recommendationKeyArn: this.key.secret.secretArn,
+    };
+    grantManifestPermissions(this.role, 'recommend', names);
+
+    const feedback = new BundledFunction(this, 'Feedback', {
+      key: 'feedback',
+      bundleDir: props.feedbackBundleDir,
+      environment: functionEnvironment('feedback', deployment),
+      logRetention: props.logRetention,
     });
+    this.feedback = feedback.function;
+    grantManifestPermissions(feedback.role, 'feedback', names);
 
     // The alias is created on a version that is published once and never again by CloudFormation:
     // its only property is the function name, so later deployments leave the resource — and the
@@ -110,7 +129,7 @@ export class RecommendService extends Construct {
     });
     this.api = new apigw.RestApi(this, 'Api', {
       restApiName: 'hypermob-recommend',
-      description: 'POST /recommend -> hypermob-recommend:live',
+      description: 'POST /recommend -> hypermob-recommend:live, POST /feedback -> hypermob-feedback',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
@@ -161,6 +180,13 @@ export class RecommendService extends Construct {
       requestValidator: validator,
       requestModels: { 'application/json': model },
     });
+    // The same body-is-an-object model: the function names every field problem itself.
+    this.api.root
+      .addResource('feedback')
+      .addMethod('POST', new apigw.LambdaIntegration(this.feedback, { proxy: true }), {
+        requestValidator: validator,
+        requestModels: { 'application/json': model },
+      });
 
     if (props.wafEnabled) this.attachWaf(props.wafRateLimitPer5Min);
     this.acknowledgeApiFindings(props.wafEnabled);
