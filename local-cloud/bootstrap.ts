@@ -14,6 +14,7 @@ import {
   RECOMMEND_FUNCTION_NAME,
   RECOMMENDATION_KEY_SECRET_NAME,
 } from '../system/manifest.js';
+import type { SettingValues } from '../system/settings.js';
 import type { LocalClients } from './clients.js';
 import { baseEnvironment } from './function-env.js';
 
@@ -48,6 +49,8 @@ export interface BootstrapDeps {
     }): Promise<void>;
   };
   secrets: { ensure(name: string): Promise<{ arn: string; created: boolean }> };
+  /** Settings a mode of the local cloud changes for every function (the AWS-like timing mode's metric delay). */
+  environmentOverrides?: Partial<SettingValues>;
   bundle: () => Promise<Record<string, string>>;
   warn: (line: string) => void;
   log: (line: string) => void;
@@ -94,7 +97,10 @@ export async function bootstrap(deps: BootstrapDeps): Promise<BootstrapResult> {
     const current = await deps.clients.lambda
       .send(new GetFunctionConfigurationCommand({ FunctionName: spec.name }))
       .catch(() => undefined);
-    const environment = { ...(current?.Environment?.Variables ?? {}), ...baseEnvironment(key) };
+    const environment = {
+      ...(current?.Environment?.Variables ?? {}),
+      ...baseEnvironment(key, deps.environmentOverrides),
+    };
     await deps.lambda.ensureFunction({
       name: spec.name,
       bundleDir: dir,

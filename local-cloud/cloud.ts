@@ -12,6 +12,7 @@ import {
 import type { PERMISSIONS } from '../system/permissions.js';
 import { createApiFront } from './api/front.js';
 import { type AwsServices, awsEndpoint } from './aws-endpoint.js';
+import { type AwsTimingOption, resolveAwsTiming, timingSettings } from './aws-timing.js';
 import { bootstrap } from './bootstrap.js';
 import { localClients } from './clients.js';
 import { type CloudWatchService, createCloudWatchService } from './cloudwatch/service.js';
@@ -54,6 +55,8 @@ export interface LocalCloudOptions {
   bootstrapGate?: Promise<void>;
   /** Idle expiry of execution environments (ms). */
   idleMs?: number;
+  /** AWS's delays (aws-timing.ts): late metrics, Pending versions, slow configuration updates. */
+  awsTiming?: AwsTimingOption;
   /**
    * The statements each function's role has (default system/permissions.ts). Tests only: a test
    * removes one to show what it breaks.
@@ -128,7 +131,8 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
   const awsPort = await listen(awsServer, opts.awsPort, host);
   const awsEndpointUrl = `http://${host}:${awsPort}`;
 
-  const cloudwatch = createCloudWatchService();
+  const timing = resolveAwsTiming(opts.awsTiming);
+  const cloudwatch = createCloudWatchService(timing ? { metricDelayMs: timing.metricDelayMs } : {});
   services.cloudwatch = cloudwatch;
   const secrets = createSecretsService({ dataDir, region, accountId });
   services.secretsmanager = secrets;
@@ -143,6 +147,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
     cloudwatch,
     logs,
     ...(opts.idleMs !== undefined ? { idleMs: opts.idleMs } : {}),
+    ...(timing ? { publishPendingMs: timing.publishPendingMs, updateSettleMs: timing.updateSettleMs } : {}),
     log,
   });
   services.lambda = lambda;
@@ -196,6 +201,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
       clients,
       lambda,
       secrets,
+      environmentOverrides: timingSettings(timing),
       bundle: () =>
         functionKeys === 'none'
           ? Promise.resolve({})

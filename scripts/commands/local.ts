@@ -21,6 +21,8 @@ const optionsSchema = z.object({
   host: z.string().min(1),
   waitScale: z.coerce.number().positive(),
   verbose: z.boolean().default(false),
+  // `--aws-timing` alone: the mode's defaults; `--aws-timing 10`: metrics 10 s late.
+  awsTiming: z.union([z.literal(true), z.coerce.number().min(0).max(900)]).optional(),
 });
 
 export function registerLocal(program: Command): void {
@@ -35,6 +37,10 @@ export function registerLocal(program: Command): void {
       '--wait-scale <factor>',
       'multiply Step Functions Wait/Retry times',
       process.env.HYPERMOB_WAIT_SCALE ?? '1',
+    )
+    .option(
+      '--aws-timing [metric-delay-seconds]',
+      "AWS's delays: metrics visible late (default 3 s), new versions Pending, slow configuration updates",
     )
     .option(
       '--verbose',
@@ -60,6 +66,9 @@ export function registerLocal(program: Command): void {
         apiPort: o.apiPort,
         host: o.host,
         timeScale: o.waitScale,
+        ...(o.awsTiming !== undefined
+          ? { awsTiming: o.awsTiming === true ? true : { metricDelayMs: o.awsTiming * 1000 } }
+          : {}),
         log: sink.log,
       });
       let stopping = false;
