@@ -206,6 +206,18 @@ export const SETTINGS = {
     aws: DEFAULT_THRESHOLDS.seatposMinR,
     doc: 'lowest Pearson r between predicted seat position and the seatpos drivers’ −hipcenter',
   }),
+  LOAD_TIME_LIMIT_MS: setting({
+    fn: 'validate',
+    schema: int(100, 60_000),
+    aws: DEFAULT_THRESHOLDS.loadTimeLimitMs,
+    doc: 'time limit of loading a model (session and probe row), ms; past it the model is rejected and its inference process killed',
+  }),
+  CHECK_TIME_LIMIT_MS: setting({
+    fn: 'validate',
+    schema: int(100, 60_000),
+    aws: DEFAULT_THRESHOLDS.checkTimeLimitMs,
+    doc: 'time limit of each other validation check, ms; past it the check fails and the inference process is killed',
+  }),
 } as const satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -1,4 +1,5 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { boundText } from './bounded-text.js';
 import { ACTUATOR_RANGES, FEATURES, TARGETS, type Target } from './contract.js';
 import {
   type ColumnOrder,
@@ -12,6 +13,7 @@ import {
   readMetadataProps,
   readSignature,
 } from './model-signature.js';
+import { boundViolations, scanOnnx } from './onnx-bounds.js';
 
 /**
  * Serving a model that meets docs/model-contract.md: callers speak the canonical FEATURES/TARGETS
@@ -25,10 +27,13 @@ export class ModelContractError extends Error {
   constructor(
     message: string,
     readonly violations: ContractViolation[],
-    options?: ErrorOptions,
+    options?: ErrorOptions & { found?: { signature: ModelSignature; metadata: ModelMetadata } },
   ) {
     super(message, options);
+    this.found = options?.found;
   }
+  /** The signature and metadata of a model that loaded but breaks the contract. */
+  readonly found?: { signature: ModelSignature; metadata: ModelMetadata };
 }
 
 export interface LoadedModel {
@@ -36,16 +41,52 @@ export interface LoadedModel {
   readonly metadata: ModelMetadata;
   /** The model's own column order (canonical when it carries no metadata). */
   readonly order: ColumnOrder;
-  /** Rows in canonical FEATURES order in, rows in canonical TARGETS order out. */
-  predict(rows: ReadonlyArray<ArrayLike<number>>): Promise<number[][]>;
+  /**
+   * Rows in canonical FEATURES order in, rows in canonical TARGETS order out. `signal` stops the
+   * run where the session can be stopped (a child process, model-session.ts); in process it cannot.
+   */
+  predict(rows: ReadonlyArray<ArrayLike<number>>, signal?: AbortSignal): Promise<number[][]>;
+  /** predict, with the time onnxruntime spent in the run, measured where it ran (ms). */
+  predictTimed(
+    rows: ReadonlyArray<ArrayLike<number>>,
+    signal?: AbortSignal,
+  ): Promise<{ rows: number[][]; runMs: number }>;
   /** One row; the warm path of the recommend function. */
   predictOne(row: ArrayLike<number>): Promise<number[]>;
   release(): Promise<void>;
 }
 
+/**
+ * What inference needs of an onnxruntime session: onnxruntime's own in this process
+ * (openInProcess), or one in a child process that can be killed (functions/rollout/validate/).
+ */
+export interface ModelSession {
+  readonly inputMetadata: readonly InferenceSession.ValueMetadata[];
+  readonly outputMetadata: readonly InferenceSession.ValueMetadata[];
+  /** Runs the model on `rows` float32 rows of INPUT_WIDTH fed to `input`; returns `output`. */
+  run(
+    input: string,
+    data: Float32Array,
+    rows: number,
+    output: string,
+    signal?: AbortSignal,
+  ): Promise<RunOutput>;
+  release(): Promise<void>;
+}
+
+export interface RunOutput {
+  type?: string;
+  dims?: readonly number[];
+  data?: unknown;
+  /** The session.run call alone, ms, measured where it ran (no IPC). */
+  runMs: number;
+}
+
+export type OpenSession = (bytes: Uint8Array) => Promise<ModelSession>;
+
 // One request at a time per Lambda environment: a single thread avoids thread-pool hand-offs that
 // cost more than a 6×7 model's arithmetic.
-const SESSION_OPTIONS: InferenceSession.SessionOptions = {
+export const SESSION_OPTIONS: InferenceSession.SessionOptions = {
   intraOpNumThreads: 1,
   interOpNumThreads: 1,
   executionMode: 'sequential',
@@ -83,20 +124,64 @@ export async function createSession(bytes: Uint8Array): Promise<InferenceSession
   try {
     return await InferenceSession.create(bytes, SESSION_OPTIONS);
   } catch (err) {
-    const message = `onnxruntime cannot load the model: ${(err as Error).message}`;
-    throw new ModelContractError(message, [{ rule: 'loads', message }], { cause: err });
+    throw loadError(err);
   }
 }
 
-export async function loadModel(bytes: Uint8Array): Promise<LoadedModel> {
-  let metadata: ModelMetadata;
+/** onnxruntime refused the bytes; its message quotes names from the model, so it is bounded. */
+export function loadError(err: unknown): ModelContractError {
+  const message = `onnxruntime cannot load the model: ${boundText((err as Error).message ?? String(err))}`;
+  return new ModelContractError(message, [{ rule: 'loads', message }], { cause: err });
+}
+
+/** onnxruntime's session in this process (the recommend function's). */
+export async function openInProcess(bytes: Uint8Array): Promise<ModelSession> {
+  const session = await createSession(bytes);
+  return {
+    inputMetadata: session.inputMetadata,
+    outputMetadata: session.outputMetadata,
+    async run(input, data, rows, output) {
+      const t0 = performance.now();
+      const result = await session.run({ [input]: new Tensor('float32', data, [rows, INPUT_WIDTH]) }, [
+        output,
+      ]);
+      const runMs = performance.now() - t0;
+      const out = result[output];
+      return { type: out?.type, dims: out?.dims, data: out?.data, runMs };
+    },
+    release: () => session.release(),
+  };
+}
+
+/**
+ * The bounds of onnx-bounds.ts, then metadata_props: nothing decodes a file beyond them, here or
+ * in the validation gate, which refuses the same files with a report.
+ */
+function boundedMetadata(bytes: Uint8Array): ModelMetadata {
+  let violations: ContractViolation[];
   try {
-    metadata = readMetadataProps(bytes);
+    violations = boundViolations(scanOnnx(bytes)).map((v) => ({ rule: 'bounds', message: v.message }));
   } catch (err) {
     const message = `not an ONNX model: ${(err as Error).message}`;
     throw new ModelContractError(message, [{ rule: 'parses', message }], { cause: err });
   }
-  const session = await createSession(bytes);
+  if (violations.length > 0) {
+    throw new ModelContractError(
+      `model beyond the ONNX bounds: ${violations.map((v) => v.message).join('; ')}`,
+      violations,
+    );
+  }
+  try {
+    return readMetadataProps(bytes);
+  } catch (err) {
+    const message = `not an ONNX model: ${(err as Error).message}`;
+    throw new ModelContractError(message, [{ rule: 'parses', message }], { cause: err });
+  }
+}
+
+export async function loadModel(bytes: Uint8Array, open: OpenSession = openInProcess): Promise<LoadedModel> {
+  const metadata = boundedMetadata(bytes);
+  const session = await open(bytes);
   const signature = readSignature(session);
   const violations = checkContract(signature, metadata);
   if (violations.length > 0) {
@@ -104,6 +189,7 @@ export async function loadModel(bytes: Uint8Array): Promise<LoadedModel> {
     throw new ModelContractError(
       `model breaks the contract: ${violations.map((v) => v.message).join('; ')}`,
       violations,
+      { found: { signature, metadata } },
     );
   }
   const model = buildModel(session, signature, metadata);
@@ -115,21 +201,19 @@ export async function loadModel(bytes: Uint8Array): Promise<LoadedModel> {
       throw new Error(`non-finite output for an average adult: [${out.join(', ')}]`);
   } catch (err) {
     await session.release();
-    const message = `probe inference failed: ${(err as Error).message}`;
-    throw new ModelContractError(message, [{ rule: 'probe', message }], { cause: err });
+    const message = `probe inference failed: ${boundText((err as Error).message)}`;
+    throw new ModelContractError(message, [{ rule: 'probe', message }], {
+      cause: err,
+      found: { signature, metadata },
+    });
   }
   return model;
 }
 
-function buildModel(
-  session: InferenceSession,
-  signature: ModelSignature,
-  metadata: ModelMetadata,
-): LoadedModel {
+function buildModel(session: ModelSession, signature: ModelSignature, metadata: ModelMetadata): LoadedModel {
   const order = columnOrder(metadata);
   const inputName = signature.inputs[0]?.name as string;
   const outputName = signature.outputs[0]?.name as string;
-  const fetches = [outputName];
   // featureSource[j]: canonical index fed at model input position j.
   const featureSource = Int32Array.from(order.features, (f) =>
     FEATURES.indexOf(f as (typeof FEATURES)[number]),
@@ -140,19 +224,27 @@ function buildModel(
   // Reused single-row input. session.run reads it on a later tick (setImmediate), so a second call
   // that arrives before the first finished gets its own buffer instead.
   const oneRow = new Float32Array(INPUT_WIDTH);
-  const oneFeeds = { [inputName]: new Tensor('float32', oneRow, [1, INPUT_WIDTH]) };
   let oneRowBusy = false;
 
-  async function run(feeds: Record<string, Tensor>, rows: number): Promise<Float32Array> {
-    const result = await session.run(feeds, fetches);
-    const out = result[outputName];
-    const dims = out?.dims;
-    if (out?.type !== 'float32' || dims?.length !== 2 || dims[0] !== rows || dims[1] !== OUTPUT_WIDTH) {
+  async function run(
+    input: Float32Array,
+    rows: number,
+    signal?: AbortSignal,
+  ): Promise<{ data: Float32Array; runMs: number }> {
+    const out = await session.run(inputName, input, rows, outputName, signal);
+    const dims = out.dims;
+    if (
+      out.type !== 'float32' ||
+      !(out.data instanceof Float32Array) ||
+      dims?.length !== 2 ||
+      dims[0] !== rows ||
+      dims[1] !== OUTPUT_WIDTH
+    ) {
       throw new Error(
-        `output "${outputName}" is ${out?.type} [${dims?.join(', ')}], expected float32 [${rows}, ${OUTPUT_WIDTH}]`,
+        `output "${boundText(outputName)}" is ${out.type} [${dims?.join(', ')}], expected float32 [${rows}, ${OUTPUT_WIDTH}]`,
       );
     }
-    return out.data as Float32Array;
+    return { data: out.data, runMs: out.runMs };
   }
 
   function readRow(data: Float32Array, r: number): number[] {
@@ -171,24 +263,27 @@ function buildModel(
       oneRowBusy = true;
       try {
         for (let j = 0; j < INPUT_WIDTH; j++) oneRow[j] = row[featureSource[j] as number] as number;
-        return readRow(await run(oneFeeds, 1), 0);
+        return readRow((await run(oneRow, 1)).data, 0);
       } finally {
         oneRowBusy = false;
       }
     },
-    async predict(rows) {
+    async predict(rows, signal) {
+      return (await this.predictTimed(rows, signal)).rows;
+    },
+    async predictTimed(rows, signal) {
       const n = rows.length;
-      if (n === 0) return [];
+      if (n === 0) return { rows: [], runMs: 0 };
       const input = new Float32Array(n * INPUT_WIDTH);
       for (let r = 0; r < n; r++) {
         const row = rows[r] as ArrayLike<number>;
         for (let j = 0; j < INPUT_WIDTH; j++)
           input[r * INPUT_WIDTH + j] = row[featureSource[j] as number] as number;
       }
-      const data = await run({ [inputName]: new Tensor('float32', input, [n, INPUT_WIDTH]) }, n);
+      const { data, runMs } = await run(input, n, signal);
       const out = new Array<number[]>(n);
       for (let r = 0; r < n; r++) out[r] = readRow(data, r);
-      return out;
+      return { rows: out, runMs };
     },
     release: () => session.release(),
   };

@@ -1,5 +1,6 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import protobuf from 'protobufjs/minimal.js';
+import { boundText } from './bounded-text.js';
 import { FEATURES, METADATA_KEYS, TARGETS } from './contract.js';
 
 /**
@@ -39,7 +40,9 @@ function toValueSignature(m: InferenceSession.ValueMetadata): ValueSignature {
   return { name: m.name, isTensor: true, type: m.type, shape: [...m.shape] };
 }
 
-export function readSignature(session: InferenceSession): ModelSignature {
+export function readSignature(
+  session: Pick<InferenceSession, 'inputMetadata' | 'outputMetadata'>,
+): ModelSignature {
   return {
     inputs: session.inputMetadata.map(toValueSignature),
     outputs: session.outputMetadata.map(toValueSignature),
@@ -94,28 +97,34 @@ function checkTensor(
 ): void {
   const rule = `${what}_tensor`;
   if (!v.isTensor) {
-    out.push({ rule, message: `${what} "${v.name}" is not a tensor` });
+    out.push({ rule, message: `${what} "${boundText(v.name)}" is not a tensor` });
     return;
   }
   if (v.type !== 'float32') {
-    out.push({ rule: `${what}_type`, message: `${what} "${v.name}" is ${v.type}, expected float32` });
+    out.push({
+      rule: `${what}_type`,
+      message: `${what} "${boundText(v.name)}" is ${v.type}, expected float32`,
+    });
   }
   if (v.shape.length !== 2) {
     out.push({
       rule: `${what}_shape`,
-      message: `${what} "${v.name}" has shape [${v.shape.join(', ')}], expected [N, ${width}]`,
+      message: `${what} "${boundText(v.name)}" has shape [${boundText(v.shape.join(', '))}], expected [N, ${width}]`,
     });
     return;
   }
   const [batch, w] = v.shape;
   // A symbolic width cannot be checked statically; inference.ts probes the real output width.
   if (typeof w === 'number' && w !== width) {
-    out.push({ rule: `${what}_width`, message: `${what} "${v.name}" has width ${w}, expected ${width}` });
+    out.push({
+      rule: `${what}_width`,
+      message: `${what} "${boundText(v.name)}" has width ${w}, expected ${width}`,
+    });
   }
   if (!isDynamic(batch)) {
     out.push({
       rule: `${what}_batch`,
-      message: `${what} "${v.name}" has a fixed batch dimension ${batch}; it must be dynamic (N)`,
+      message: `${what} "${boundText(v.name)}" has a fixed batch dimension ${batch}; it must be dynamic (N)`,
     });
   }
 }
@@ -135,7 +144,7 @@ function parseNameList(
   try {
     parsed = JSON.parse(raw);
   } catch {
-    out.push({ rule, message: `metadata "${key}" is not JSON: ${raw.slice(0, 80)}` });
+    out.push({ rule, message: `metadata "${key}" is not JSON: ${boundText(raw, 80)}` });
     return undefined;
   }
   if (!Array.isArray(parsed) || !parsed.every((n) => typeof n === 'string')) {
@@ -147,9 +156,9 @@ function parseNameList(
   const missing = canonical.filter((n) => !names.includes(n));
   const duplicated = names.filter((n, i) => names.indexOf(n) !== i);
   const problems: string[] = [];
-  if (unknown.length > 0) problems.push(`unknown ${unknown.join(', ')}`);
+  if (unknown.length > 0) problems.push(`unknown ${boundText(unknown.join(', '))}`);
   if (missing.length > 0) problems.push(`missing ${missing.join(', ')}`);
-  if (duplicated.length > 0) problems.push(`duplicated ${[...new Set(duplicated)].join(', ')}`);
+  if (duplicated.length > 0) problems.push(`duplicated ${boundText([...new Set(duplicated)].join(', '))}`);
   if (problems.length > 0) {
     out.push({
       rule,
@@ -187,7 +196,7 @@ export function checkContract(signature: ModelSignature, metadata: ModelMetadata
   if (signature.inputs.length !== 1) {
     out.push({
       rule: 'input_count',
-      message: `model has ${signature.inputs.length} inputs (${signature.inputs.map((i) => i.name).join(', ')}), expected exactly 1`,
+      message: `model has ${signature.inputs.length} inputs (${boundText(signature.inputs.map((i) => i.name).join(', '))}), expected exactly 1`,
     });
   }
   const input = signature.inputs[0];

@@ -37,11 +37,11 @@ export const finiteCheck = defineCheck({
   order: 50,
   needs: ['inference', 'golden'],
   provides: { predictions: noInference },
-  run: async ({ inference, golden }) => {
+  run: async ({ inference, golden }, _th, signal) => {
     if ('nonFinite' in inference) {
       return { status: 'failed', summary: inference.nonFinite, details: { probe: true } };
     }
-    const predictions = await inference.model.predict(golden.x);
+    const predictions = await inference.model.predict(golden.x, signal);
     return { ...checkFinite(predictions), provides: { predictions } };
   },
 });

@@ -11,8 +11,9 @@ export const loadsCheck = defineCheck({
   order: 30,
   needs: ['bytes', 'onnx'],
   provides: { loaded: 'the model does not load' },
-  run: async ({ bytes }) => {
-    const loaded = await loadCandidate(bytes);
+  timeLimitMs: (th) => th.loadTimeLimitMs,
+  run: async ({ bytes }, _th, signal) => {
+    const loaded = await loadCandidate(bytes, signal);
     if ('loadError' in loaded) return { status: 'failed', summary: loaded.loadError };
     const { model } = loaded;
     return {

@@ -1,60 +1,49 @@
-import onnxProto from 'onnx-proto';
+import { boundViolations, type OnnxFileInfo, OnnxWireError, scanOnnx } from '../../shared/onnx-bounds.js';
 import { defineCheck } from './check.js';
 import type { Verdict } from './check-result.js';
 
+export type { OnnxFileInfo };
+
 /**
- * "Parses as ONNX": the bytes decode as an ONNX ModelProto that has an IR version and a graph.
+ * "Parses as ONNX, within bounds": the wire format is sound, the file has an IR version and a graph,
+ * and what a decoder would build stays within onnx-bounds.ts's limits, with no tensor data outside
+ * the file. Read from the wire without decoding (a protobuf bomb is refused before anything
+ * allocates for it), by the same scan the recommend function runs before it creates a session.
  * Protobuf decodes an empty buffer, and some arbitrary bytes, as an empty message, so decoding alone
- * proves little; every real ONNX file sets ir_version and graph. The summary of what the file holds
- * (opsets, operators) goes into the report, which is where an "unsupported operator" is explained.
+ * would prove little; every real ONNX file sets ir_version and graph. The summary of what the file
+ * holds (opsets, operators) goes into the report, which is where an "unsupported operator" is explained.
  */
-export interface OnnxFileInfo {
-  irVersion: number;
-  producer: string;
-  opsets: Array<{ domain: string; version: number }>;
-  nodes: number;
-  /** Distinct operators as `domain:OpType` (the default domain written as `ai.onnx`). */
-  operators: string[];
-}
-
-const toNumber = (v: unknown): number => Number(v ?? 0);
-
 export function inspectOnnx(bytes: Uint8Array): { verdict: Verdict; info?: OnnxFileInfo } {
-  let model: onnxProto.onnx.ModelProto;
+  let scan: ReturnType<typeof scanOnnx>;
   try {
-    model = onnxProto.onnx.ModelProto.decode(bytes);
+    scan = scanOnnx(bytes);
   } catch (err) {
-    return fail(`not an ONNX protobuf: ${(err as Error).message}`);
+    if (!(err instanceof OnnxWireError)) throw err;
+    return fail(`not an ONNX protobuf: ${err.message}`);
   }
-  const irVersion = toNumber(model.irVersion);
-  const graph = model.graph;
-  if (irVersion <= 0 || !graph) {
-    return fail(`not an ONNX model: ${irVersion <= 0 ? 'no ir_version' : 'no graph'}`);
+  const { info, counts } = scan;
+  const violations = boundViolations(scan);
+  if (violations.length > 0) {
+    return fail(`beyond the ONNX bounds: ${violations.map((v) => v.message).join('; ')}`, {
+      counts,
+      violations,
+    });
   }
-  const nodes = graph.node ?? [];
-  const operators = [...new Set(nodes.map((n) => `${n.domain || 'ai.onnx'}:${n.opType ?? '?'}`))].sort();
-  const info: OnnxFileInfo = {
-    irVersion,
-    producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),
-    opsets: (model.opsetImport ?? []).map((o) => ({
-      domain: o.domain || 'ai.onnx',
-      version: toNumber(o.version),
-    })),
-    nodes: nodes.length,
-    operators,
-  };
+  if (info.irVersion <= 0 || counts.graphFields === 0) {
+    return fail(`not an ONNX model: ${info.irVersion <= 0 ? 'no ir_version' : 'no graph'}`);
+  }
   return {
     verdict: {
       status: 'passed',
-      summary: `ONNX IR ${irVersion}, ${nodes.length} nodes (${operators.join(', ')})`,
-      details: { ...info },
+      summary: `ONNX IR ${info.irVersion}, ${info.nodes} nodes (${info.operators.join(', ')})`,
+      details: { ...info, counts },
     },
     info,
   };
 }
 
-function fail(summary: string): { verdict: Verdict } {
-  return { verdict: { status: 'failed', summary } };
+function fail(summary: string, details?: Record<string, unknown>): { verdict: Verdict } {
+  return { verdict: { status: 'failed', summary, ...(details ? { details } : {}) } };
 }
 
 export const parsesCheck = defineCheck({

@@ -26,8 +26,8 @@ export const seatposCheck = defineCheck({
   id: 'seatpos',
   order: 100,
   needs: ['model', 'golden'],
-  run: async ({ model, golden }, th) => {
-    const seatPosition = (await model.predict(golden.seatpos.rows)).map((r) => r[SEAT] as number);
+  run: async ({ model, golden }, th, signal) => {
+    const seatPosition = (await model.predict(golden.seatpos.rows, signal)).map((r) => r[SEAT] as number);
     return checkSeatpos(seatPosition, golden.seatpos, th.seatposMinR);
   },
 });

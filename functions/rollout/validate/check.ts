@@ -27,9 +27,16 @@ export interface Check<
   provides?: { readonly [F in P]?: AbsentReason };
   /** Skip even though every need is there, with this reason (e.g. nothing finite to compare with). */
   skipWhen?: (facts: Pick<Facts, NoInfer<N>>) => string | undefined;
+  /**
+   * How long the check may run, ms (default: `checkTimeLimitMs`). Past it the check fails and its
+   * `signal` aborts, which kills the inference process it was waiting on (session-process.ts).
+   */
+  timeLimitMs?: (thresholds: Thresholds) => number;
+  /** `signal` aborts at the time limit: hand it to every model call. */
   run(
     facts: Pick<Facts, N>,
     thresholds: Thresholds,
+    signal: AbortSignal,
   ): CheckOutcome<NoInfer<P>> | Promise<CheckOutcome<NoInfer<P>>>;
 }
 

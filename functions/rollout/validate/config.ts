@@ -35,6 +35,8 @@ export function thresholdsFrom(c: ValidateConfig): Thresholds {
     latencyBudgetUsPerRow: c.LATENCY_BUDGET_US_PER_ROW,
     latencyRuns: c.LATENCY_RUNS,
     seatposMinR: c.SEATPOS_MIN_R,
+    loadTimeLimitMs: c.LOAD_TIME_LIMIT_MS,
+    checkTimeLimitMs: c.CHECK_TIME_LIMIT_MS,
   };
 }
 

@@ -1,18 +1,14 @@
-import { createSession, type LoadedModel, loadModel, ModelContractError } from '../../shared/inference.js';
-import {
-  type ContractViolation,
-  type ModelMetadata,
-  type ModelSignature,
-  readMetadataProps,
-  readSignature,
-} from '../../shared/model-signature.js';
+import { type LoadedModel, loadModel, ModelContractError } from '../../shared/inference.js';
+import type { ContractViolation, ModelMetadata, ModelSignature } from '../../shared/model-signature.js';
+import { openInChildProcess } from './session-process.js';
 
 /**
  * A model file as onnxruntime-node loads it, for judging rather than serving: inference.ts's
  * loadModel refuses a model that breaks the contract, but the validation report wants the signature
  * exactly then (the signature diff explains the break), and wants a NaN for the probe row reported as
  * the finite check's failure rather than as a contract break. Used for the candidate (the loads and
- * contract checks) and for the live model.
+ * contract checks) and for the live model. The session lives in a child process that `signal`, and
+ * each prediction's own signal, can kill (session-process.ts).
  */
 export interface LoadedCandidate {
   signature: ModelSignature;
@@ -25,34 +21,25 @@ export interface LoadedCandidate {
   nonFinite?: string;
 }
 
-/** Rules of inference.ts meaning onnxruntime could not create a session at all. */
-const LOAD_RULES = new Set(['parses', 'loads']);
+/** Rules of inference.ts meaning no session was created (not ONNX, beyond the bounds, refused by onnxruntime). */
+const LOAD_RULES = new Set(['parses', 'bounds', 'loads']);
 
 /** The model as loaded, or why onnxruntime cannot load it. */
-export async function loadCandidate(bytes: Uint8Array): Promise<LoadedCandidate | { loadError: string }> {
+export async function loadCandidate(
+  bytes: Uint8Array,
+  signal?: AbortSignal,
+): Promise<LoadedCandidate | { loadError: string }> {
   try {
-    const model = await loadModel(bytes);
+    const model = await loadModel(bytes, (b) => openInChildProcess(b, signal));
     return { signature: model.signature, metadata: model.metadata, violations: [], model };
   } catch (err) {
     if (!(err instanceof ModelContractError)) throw err;
-    if (err.violations.some((v) => LOAD_RULES.has(v.rule))) return { loadError: err.message };
-    const { signature, metadata } = await readSignatureOnly(bytes);
+    if (err.violations.some((v) => LOAD_RULES.has(v.rule)) || !err.found) return { loadError: err.message };
+    const { signature, metadata } = err.found;
     const [only] = err.violations;
     if (err.violations.length === 1 && only?.rule === 'probe' && /non-finite/i.test(only.message)) {
       return { signature, metadata, violations: [], nonFinite: only.message };
     }
     return { signature, metadata, violations: err.violations };
-  }
-}
-
-/** The signature of a model that loads but breaks the contract (loadModel releases its session). */
-async function readSignatureOnly(
-  bytes: Uint8Array,
-): Promise<{ signature: ModelSignature; metadata: ModelMetadata }> {
-  const session = await createSession(bytes);
-  try {
-    return { signature: readSignature(session), metadata: readMetadataProps(bytes) };
-  } finally {
-    await session.release();
   }
 }

@@ -1,6 +1,8 @@
-import type { AbsentReason, AnyCheck } from './check.js';
-import type { CheckResult } from './check-result.js';
+import { boundText } from '../../shared/bounded-text.js';
+import type { AbsentReason, AnyCheck, CheckOutcome } from './check.js';
+import type { CheckResult, CheckStatus } from './check-result.js';
 import { type FactName, type Facts, INPUT_FACTS } from './facts.js';
+import { InferenceStoppedError } from './session-process.js';
 import type { Thresholds } from './thresholds.js';
 
 /** The check list itself is broken (registryProblems): a programming error, never a model's fault. */
@@ -82,7 +84,7 @@ export async function runChecks(
         continue;
       }
       const started = performance.now();
-      const outcome = await check.run(given, thresholds);
+      const outcome = await runWithinTimeLimit(check, given, thresholds);
       ms[check.id] = performance.now() - started;
       if (outcome.release) releases.push(outcome.release);
       const { status, summary, details } = outcome;
@@ -94,4 +96,50 @@ export async function runChecks(
     await Promise.all(releases.map((release) => release()));
   }
   return { results, facts, ms };
+}
+
+/**
+ * Runs one check within its time limit. Past the limit the check fails and its signal aborts, which
+ * kills the inference process the check was waiting on; a later check that needs that process is
+ * skipped with the reason. A check that throws fails with the (bounded) error: every model, however
+ * it breaks onnxruntime, gets a report instead of a crashed, retried validation.
+ */
+async function runWithinTimeLimit(
+  check: AnyCheck,
+  facts: Facts,
+  thresholds: Thresholds,
+): Promise<Omit<CheckOutcome<FactName>, 'status'> & { status: CheckStatus }> {
+  const limitMs = check.timeLimitMs?.(thresholds) ?? thresholds.checkTimeLimitMs;
+  const controller = new AbortController();
+  const overrun = new InferenceStoppedError(`the ${check.id} check ran past its ${limitMs} ms time limit`);
+  let timer: NodeJS.Timeout | undefined;
+  const timeLimit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort(overrun);
+      reject(overrun);
+    }, limitMs);
+  });
+  const running = Promise.resolve().then(() => check.run(facts, thresholds, controller.signal));
+  // Rejects once its process is killed, after the race below was decided.
+  running.catch(() => undefined);
+  try {
+    return await Promise.race([running, timeLimit]);
+  } catch (err) {
+    if (err === overrun) {
+      return {
+        status: 'failed',
+        summary: `did not finish within its ${limitMs} ms time limit; its inference process was killed`,
+        details: { timeLimitMs: limitMs },
+      };
+    }
+    if (err instanceof InferenceStoppedError)
+      return { status: 'skipped', summary: `inference stopped: ${err.message}` };
+    const e = err as Error;
+    return {
+      status: 'failed',
+      summary: `the check failed with ${e.name}: ${boundText(e.message ?? String(err))}`,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,3 +1,4 @@
+import { boundStrings } from '../../shared/bounded-text.js';
 import type { ModelMetadata, ModelSignature } from '../../shared/model-signature.js';
 import type { AnyCheck } from './check.js';
 import { type Accuracy, measureAccuracy } from './check-accuracy.js';
@@ -8,6 +9,7 @@ import type { GoldenData } from './golden-store.js';
 import type { LiveInput } from './live-model.js';
 import { loadCandidate } from './model-load.js';
 import { runChecks } from './run-checks.js';
+import { InferenceStoppedError } from './session-process.js';
 import { diffSignatures, type SignatureDifference } from './signature-diff.js';
 import type { Thresholds } from './thresholds.js';
 
@@ -54,7 +56,7 @@ export async function validateModel(
   checks: readonly AnyCheck[] = CHECKS,
 ): Promise<ValidationResult> {
   const t0 = performance.now();
-  const live = await evaluateLive(input.live, input.golden);
+  const live = await evaluateLive(input.live, input.golden, input.thresholds);
   const liveMs = performance.now() - t0;
   const run = await runChecks(
     checks,
@@ -74,7 +76,8 @@ export async function validateModel(
       ? diffSignatures({ signature: live.signature, metadata: live.metadata }, loaded)
       : null;
   const failed = run.results.filter((c) => c.status === 'failed').map((c) => c.name);
-  return {
+  // Everything below may quote the model (names, metadata, runtime errors): bounded once, here.
+  return boundStrings({
     passed: failed.length === 0,
     checks: run.results,
     failed,
@@ -85,13 +88,16 @@ export async function validateModel(
     live,
     signatureDiff,
     timings: { loadMs: run.ms.loads ?? 0, checksMs: performance.now() - t0 - liveMs, liveMs },
-  };
+  });
 }
 
 /** The live model's signature and golden-set accuracy, or why there is none to compare with. */
-async function evaluateLive(live: LiveInput, golden: GoldenData): Promise<LiveComparison> {
+async function evaluateLive(live: LiveInput, golden: GoldenData, th: Thresholds): Promise<LiveComparison> {
   if ('unavailable' in live) return { compared: false, reason: live.unavailable };
-  const loaded = await loadCandidate(live.bytes);
+  const loaded = await loadCandidate(
+    live.bytes,
+    timeLimit('loading the live model', th.loadTimeLimitMs),
+  ).catch((err: unknown) => ({ loadError: (err as Error).message }));
   if ('loadError' in loaded) return { compared: false, reason: unusableLive(loaded.loadError) };
   const { model, signature, metadata } = loaded;
   if (!model) {
@@ -99,11 +105,24 @@ async function evaluateLive(live: LiveInput, golden: GoldenData): Promise<LiveCo
     return { compared: false, reason: unusableLive(why), signature, metadata };
   }
   try {
-    const accuracy = measureAccuracy(await model.predict(golden.x), golden.y);
+    const signal = timeLimit("the live model's golden-set run", th.checkTimeLimitMs);
+    const accuracy = measureAccuracy(await model.predict(golden.x, signal), golden.y);
     return { compared: true, signature, metadata, accuracy };
+  } catch (err) {
+    return { compared: false, reason: unusableLive((err as Error).message), signature, metadata };
   } finally {
     await model.release();
   }
+}
+
+/** A signal that aborts after `ms`, naming what ran too long (the live model gets the candidate's limits). */
+function timeLimit(what: string, ms: number): AbortSignal {
+  const controller = new AbortController();
+  setTimeout(
+    () => controller.abort(new InferenceStoppedError(`${what} ran past its ${ms} ms time limit`)),
+    ms,
+  ).unref();
+  return controller.signal;
 }
 
 const unusableLive = (why: string) => `the live model does not load or meet the contract: ${why}`;
