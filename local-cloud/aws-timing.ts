@@ -4,7 +4,7 @@ import type { SettingValues } from '../system/settings.js';
  * The AWS-like timing mode (`hypermob local --aws-timing`, `startLocalCloud({ awsTiming })`): the
  * delays AWS has and the local cloud otherwise skips, so code that must wait for them is exercised.
  * - metrics: a datapoint becomes visible to GetMetricData only `metricDelayMs` after it happened
- *   (AWS publishes Lambda's metrics about a minute or more late:
+ *   ("Lambda sends metric data to CloudWatch in 1-minute intervals",
  *   https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics.html). Locally 3 s by default,
  *   not minutes: enough for a gate that ignored the delay to see too few requests, short enough that
  *   a canary (whose bake lasts at least twice the delay) still finishes in seconds;

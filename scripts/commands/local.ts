@@ -118,6 +118,7 @@ function banner(aws: string, api: string, dataDir: string, region: string, warni
     `  awslocal s3 ls s3://${MODEL_BUCKET_NAME}/ --recursive`,
     `  awslocal lambda get-alias --function-name ${RECOMMEND_FUNCTION_NAME} --name ${LIVE_ALIAS}`,
     `  awslocal stepfunctions list-executions --state-machine-arn arn:aws:states:${region}:000000000000:stateMachine:${ROLLOUT_STATE_MACHINE_NAME}`,
+    `  awslocal logs tail /aws/lambda/${RECOMMEND_FUNCTION_NAME} --follow   # AWS CLI v2; v1: logs filter-log-events`,
     '',
     'Try it:',
     `  curl -s ${api}/recommend -H 'content-type: application/json' \\`,
