@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerDataset } from './commands/dataset.js';
 import { registerLocal } from './commands/local.js';
 import { registerRollout } from './commands/rollout.js';
@@ -12,6 +13,7 @@ import { registerTrain } from './commands/train.js';
  */
 const program = new Command('hypermob').description('hypermob-recommend tools').showHelpAfterError();
 
+registerDashboard(program);
 registerDataset(program);
 registerLocal(program);
 registerRollout(program);
