@@ -8,6 +8,7 @@ import { LOCAL_CREDENTIALS } from '../../local-cloud/clients.js';
 import { localSecretArn } from '../../local-cloud/secrets/arn.js';
 import {
   FEEDBACK_FUNCTION_NAME,
+  FUNCTIONS,
   METRICS,
   RECOMMEND_FUNCTION_NAME,
   RECOMMENDATION_KEY_SECRET_NAME,
@@ -99,13 +100,38 @@ describe('the recommendation key', () => {
   });
 });
 
+describe('who may read it (IAM on the local cloud, system/permissions.ts)', () => {
+  const asRole = (functionName: string) =>
+    new SecretsManagerClient({
+      endpoint: f.awsEndpoint,
+      region: f.region,
+      credentials: { accessKeyId: functionName, secretAccessKey: 'local', sessionToken: 'local' },
+    });
+
+  it('recommend and feedback may; a rollout function may not', async () => {
+    for (const fn of [RECOMMEND_FUNCTION_NAME, FEEDBACK_FUNCTION_NAME]) {
+      const sm = asRole(fn);
+      const out = await sm.send(new GetSecretValueCommand({ SecretId: RECOMMENDATION_KEY_SECRET_NAME }));
+      sm.destroy();
+      expect(out.SecretString, fn).toBeDefined();
+    }
+    const traffic = asRole(FUNCTIONS.traffic.name);
+    await expect(
+      traffic.send(new GetSecretValueCommand({ SecretId: RECOMMENDATION_KEY_SECRET_NAME })),
+    ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    traffic.destroy();
+  });
+});
+
 describe('POST /feedback', () => {
   it('accepts feedback on a live answer; the outcome metrics appear under the serving version', async () => {
     const { answer, version } = await recommend();
     expect(answer.recommendation_id).toMatch(/^[A-Za-z0-9_-]{80,}$/);
     expect(version).toMatch(/^\d+$/);
     const final = { seat_position: answer.data.seat_position + 10, mirror_pan: answer.data.mirror_pan - 3 };
+    // The first feedback of this cloud: the sums below are this one feedback's values.
     const before = await metricStat(METRICS.outcomes.normError, version, 'SampleCount');
+    expect(before).toBe(0);
 
     const res = await feedback({ recommendation_id: answer.recommendation_id, final });
     expect(res.status, await res.clone().text()).toBe(202);
@@ -114,12 +140,10 @@ describe('POST /feedback', () => {
     await expect
       .poll(() => metricStat(METRICS.outcomes.normError, version, 'SampleCount'), { timeout: 10_000 })
       .toBe(before + 1);
-    if (before === 0) {
-      expect(await metricStat(METRICS.outcomes.normError, version, 'Sum')).toBeCloseTo(norm, 9);
-      expect(await metricStat(METRICS.outcomes.normSqError, version, 'Sum')).toBeCloseTo(norm * norm, 9);
-      expect(await metricStat(METRICS.outcomes.absError('seat_position'), version, 'Sum')).toBeCloseTo(10, 6);
-      expect(await metricStat(METRICS.outcomes.sqError('mirror_pan'), version, 'Sum')).toBeCloseTo(9, 6);
-    }
+    expect(await metricStat(METRICS.outcomes.normError, version, 'Sum')).toBeCloseTo(norm, 9);
+    expect(await metricStat(METRICS.outcomes.normSqError, version, 'Sum')).toBeCloseTo(norm * norm, 9);
+    expect(await metricStat(METRICS.outcomes.absError('seat_position'), version, 'Sum')).toBeCloseTo(10, 6);
+    expect(await metricStat(METRICS.outcomes.sqError('mirror_pan'), version, 'Sum')).toBeCloseTo(9, 6);
     // Targets not given have no outcome; the handling function's own version is not the dimension.
     expect(await metricStat(METRICS.outcomes.absError('seat_height'), version, 'SampleCount')).toBe(0);
     expect(await metricStat(METRICS.outcomes.normError, '$LATEST', 'SampleCount')).toBe(0);
