@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import { registerDashboard } from './commands/dashboard.js';
 import { registerDataset } from './commands/dataset.js';
+import { registerExperiment } from './commands/experiment.js';
 import { registerLocal } from './commands/local.js';
 import { registerRollout } from './commands/rollout.js';
+import { registerSimulate } from './commands/simulate.js';
 import { registerTrain } from './commands/train.js';
 
 /**
@@ -15,8 +17,10 @@ const program = new Command('hypermob').description('hypermob-recommend tools').
 
 registerDashboard(program);
 registerDataset(program);
+registerExperiment(program);
 registerLocal(program);
 registerRollout(program);
+registerSimulate(program);
 registerTrain(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
