@@ -1,7 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import * as z from 'zod/mini';
-import { type ErrorBody, errorResponse } from '../recommend/responses.js';
+import { type ErrorBody, errorResponse, isRoute, proxyEventSchema } from '../shared/api-gateway.js';
 import { type RecommendationKey, RecommendationTokenError, verify } from '../shared/recommendation-token.js';
 import { decodeBody } from '../shared/request.js';
 import { outcomeLine } from './outcome-metrics.js';
@@ -14,14 +13,6 @@ import { parseFeedback } from './request.js';
  */
 
 export const ROUTE_PATH = '/feedback';
-
-const proxyEventSchema = z.object({
-  httpMethod: z.string(),
-  path: z.string(),
-  body: z.nullish(z.string()),
-  isBase64Encoded: z.nullish(z.boolean()),
-  requestContext: z.nullish(z.object({ stage: z.optional(z.string()) })),
-});
 
 export interface FeedbackDeps {
   /** Verifying keys: the current one and, after a rotation, the previous one. */
@@ -45,11 +36,6 @@ const ACCEPTED: APIGatewayProxyResult = {
   body: '{"status":"accepted"}',
 };
 
-function isRoute(path: string, stage: string | undefined): boolean {
-  const p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-  return p === ROUTE_PATH || (stage !== undefined && p === `/${stage}${ROUTE_PATH}`);
-}
-
 /** A token that does not verify: 410 when it only expired (the recommendation is gone), else 400. */
 function tokenRefused(err: RecommendationTokenError): ErrorBody {
   const field = 'recommendation_id';
@@ -68,7 +54,7 @@ export function createFeedbackHandler({ keys, maxAgeSeconds, logger, write, now 
       return errorResponse({ status: 400, code: 'invalid_event', message: 'not an API Gateway proxy event' });
     }
     const event = parsedEvent.data;
-    if (!isRoute(event.path, event.requestContext?.stage)) {
+    if (!isRoute(ROUTE_PATH, event.path, event.requestContext?.stage)) {
       const message = `no route ${event.path}; use POST ${ROUTE_PATH}`;
       return errorResponse({ status: 404, code: 'not_found', message });
     }

@@ -1,12 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import * as z from 'zod/mini';
+import { type ErrorBody, errorResponse, isRoute, proxyEventSchema } from '../shared/api-gateway.js';
 import { clampToActuators } from '../shared/inference.js';
 import { MODEL_PREFIX_HEX, type RecommendationKey, sign } from '../shared/recommendation-token.js';
 import { decodeBody, featureRow, parseRecommendRequest, type RequestError } from '../shared/request.js';
 import type { RecommendConfig } from './config.js';
 import type { ModelProvider, ServedModel } from './model-provider.js';
-import { type ErrorBody, errorResponse, modelSuffix, successBody } from './responses.js';
+import { modelSuffix, successBody } from './responses.js';
 import type { RequestMetrics } from './telemetry.js';
 
 /**
@@ -16,15 +16,6 @@ import type { RequestMetrics } from './telemetry.js';
  */
 
 export const ROUTE_PATH = '/recommend';
-
-// Only the fields the handler reads; the rest of the (large) proxy event is ignored, not copied.
-const proxyEventSchema = z.object({
-  httpMethod: z.string(),
-  path: z.string(),
-  body: z.nullish(z.string()),
-  isBase64Encoded: z.nullish(z.boolean()),
-  requestContext: z.nullish(z.object({ stage: z.optional(z.string()) })),
-});
 
 export interface RecommendDeps {
   config: RecommendConfig;
@@ -45,12 +36,6 @@ export type RecommendHandler = (
 /** True when the invoked ARN is qualified by a version number (`…:function:name:7`), not an alias. */
 export function invokedByVersion(context: Context | undefined): boolean {
   return /:function:[^:]+:\d+$/.test(context?.invokedFunctionArn ?? '');
-}
-
-function isRoute(path: string, stage: string | undefined): boolean {
-  const p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-  // REST APIs give the resource path; custom domains without a base path mapping include the stage.
-  return p === ROUTE_PATH || (stage !== undefined && p === `/${stage}${ROUTE_PATH}`);
 }
 
 function requestError(e: RequestError): ErrorBody {
@@ -88,7 +73,7 @@ export function createRecommendHandler({
       return refuse({ status: 400, code: 'invalid_event', message: 'not an API Gateway proxy event' });
     }
     const event = parsedEvent.data;
-    if (!isRoute(event.path, event.requestContext?.stage)) {
+    if (!isRoute(ROUTE_PATH, event.path, event.requestContext?.stage)) {
       return refuse({
         status: 404,
         code: 'not_found',

@@ -1,29 +1,6 @@
-import type { APIGatewayProxyResult } from 'aws-lambda';
 import { TARGETS, type Target } from '../shared/contract.js';
 
-/** The wire format of issue 2 §4: `{"status":"success",…}` and `{"status":"error","error":{…}}`. */
-
-const JSON_HEADERS = { 'Content-Type': 'application/json' } as const;
-
-export interface ErrorBody {
-  status: number;
-  code: string;
-  message: string;
-  details?: unknown;
-}
-
-export function errorResponse(e: ErrorBody, headers: Record<string, string> = {}): APIGatewayProxyResult {
-  const error = {
-    code: e.code,
-    message: e.message,
-    ...(e.details === undefined ? {} : { details: e.details }),
-  };
-  return {
-    statusCode: e.status,
-    headers: { ...JSON_HEADERS, ...headers },
-    body: JSON.stringify({ status: 'error', error }),
-  };
-}
+/** The success wire format of issue 2 §4, `{"status":"success",…}`; errors: functions/shared/api-gateway.ts. */
 
 export interface ModelIdentity {
   version: string;
