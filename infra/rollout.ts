@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { ROLLOUT_STATE_MACHINE_NAME, rolloutEventPattern } from '../statemachines/rollout-trigger.js';
 import { ROLLOUT_ASL_PATH, rolloutSubstitutions } from '../statemachines/substitutions.js';
 import { type Deployment, functionEnvironment } from '../system/environment.js';
+import { ROLLOUT_OBSERVABILITY } from '../system/manifest.js';
 import { BundledFunction } from './bundled-function.js';
 import { acknowledge } from './nag.js';
 import { grantManifestPermissions } from './roles.js';
@@ -109,10 +110,13 @@ export class Rollout extends Construct {
         partition: stack.partition,
         bucketName: props.bucketName,
       }),
-      // Execution data on: states carry model identity, weights and gate evidence — no secrets, no
-      // user data — and that is exactly what an operator needs when a rollout fails at 3 a.m.
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-      tracingEnabled: true,
+      // The same logging and tracing the local cloud describes (system/manifest.ts says why).
+      logs: {
+        destination: logGroup,
+        level: sfn.LogLevel[ROLLOUT_OBSERVABILITY.loggingConfiguration.level],
+        includeExecutionData: ROLLOUT_OBSERVABILITY.loggingConfiguration.includeExecutionData,
+      },
+      tracingEnabled: ROLLOUT_OBSERVABILITY.tracingConfiguration.enabled,
     });
     for (const f of [this.validate, this.release, this.traffic]) {
       this.stateMachine.addToRolePolicy(

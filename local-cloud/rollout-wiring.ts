@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ROLLOUT_STATE_MACHINE_NAME, rolloutEventPattern } from '../statemachines/rollout-trigger.js';
 import { ROLLOUT_ASL_PATH, rolloutDefinition, rolloutSubstitutions } from '../statemachines/substitutions.js';
-import { MODEL_BUCKET_NAME } from '../system/manifest.js';
+import { MODEL_BUCKET_NAME, ROLLOUT_OBSERVABILITY } from '../system/manifest.js';
 import type { EventBus } from './events/bus.js';
 import type { EventPattern } from './events/pattern.js';
 import { stateMachineArn } from './sfn/arns.js';
@@ -31,7 +31,11 @@ export async function wireRollout(o: {
   const arn = stateMachineArn(o.region, o.accountId, ROLLOUT_STATE_MACHINE_NAME);
   const existing = await o.sfn.call('DescribeStateMachine', { stateMachineArn: arn }).catch(() => undefined);
   if (!existing) {
-    await o.sfn.call('CreateStateMachine', { name: ROLLOUT_STATE_MACHINE_NAME, definition });
+    await o.sfn.call('CreateStateMachine', {
+      name: ROLLOUT_STATE_MACHINE_NAME,
+      definition,
+      ...ROLLOUT_OBSERVABILITY,
+    });
     o.log(`rollout: created state machine ${ROLLOUT_STATE_MACHINE_NAME}`);
   } else if (existing.definition !== definition) {
     // The ASL file changed since the last start: deploy it, as `cdk deploy` would.

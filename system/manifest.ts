@@ -19,6 +19,15 @@ export const LIVE_ALIAS = 'live';
  */
 export const MODEL_BUCKET_NAME = 'hypermob-models';
 export const ROLLOUT_STATE_MACHINE_NAME = 'hypermob-model-rollout';
+/**
+ * How the rollout state machine is observed, on AWS and locally: every state's data is logged (states
+ * carry model identity, weights and gate evidence — no secrets, no user data — exactly what an
+ * operator needs when a rollout fails at 3 a.m.) and traced with X-Ray.
+ */
+export const ROLLOUT_OBSERVABILITY = {
+  loggingConfiguration: { level: 'ALL', includeExecutionData: true },
+  tracingConfiguration: { enabled: true },
+} as const;
 /** The rollout state machine's TimeoutSeconds (statemachines/model-rollout.asl.json says the same). */
 export const ROLLOUT_EXECUTION_TIMEOUT_SECONDS = 86_400;
 

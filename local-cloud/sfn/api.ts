@@ -33,6 +33,14 @@ const createSchema = z.object({
   definition: z.string(),
   roleArn: z.string().optional(),
   type: z.enum(['STANDARD', 'EXPRESS']).optional(),
+  // Destinations (log groups) are not modelled locally; the level and the flag are kept and described.
+  loggingConfiguration: z
+    .object({
+      level: z.enum(['ALL', 'ERROR', 'FATAL', 'OFF']).default('OFF'),
+      includeExecutionData: z.boolean().default(false),
+    })
+    .optional(),
+  tracingConfiguration: z.object({ enabled: z.boolean().default(false) }).optional(),
 });
 const arnOnly = z.object({ stateMachineArn: z.string() });
 const updateSchema = z.object({
@@ -99,8 +107,8 @@ export async function handleSfnOperation(
         type: sm.type,
         creationDate: sm.creationDate,
         revisionId: sm.revisionId,
-        loggingConfiguration: { level: 'OFF', includeExecutionData: false },
-        tracingConfiguration: { enabled: false },
+        loggingConfiguration: sm.loggingConfiguration ?? { level: 'OFF', includeExecutionData: false },
+        tracingConfiguration: sm.tracingConfiguration ?? { enabled: false },
       };
     }
     case 'UpdateStateMachine': {
@@ -193,6 +201,8 @@ async function createStateMachine(ctx: SfnApiContext, p: z.infer<typeof createSc
     type: 'STANDARD',
     creationDate: Date.now() / 1000,
     revisionId: randomUUID(),
+    ...(p.loggingConfiguration ? { loggingConfiguration: p.loggingConfiguration } : {}),
+    ...(p.tracingConfiguration ? { tracingConfiguration: p.tracingConfiguration } : {}),
   };
   await ctx.store.saveStateMachine(sm);
   return { stateMachineArn: arn, creationDate: sm.creationDate };

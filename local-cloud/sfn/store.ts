@@ -18,6 +18,11 @@ export const stateMachineSchema = z.object({
   creationDate: z.number(),
   updateDate: z.number().optional(),
   revisionId: z.string(),
+  /** As given to CreateStateMachine (AWS's defaults when absent: logging OFF, tracing off). */
+  loggingConfiguration: z
+    .object({ level: z.enum(['ALL', 'ERROR', 'FATAL', 'OFF']), includeExecutionData: z.boolean() })
+    .optional(),
+  tracingConfiguration: z.object({ enabled: z.boolean() }).optional(),
 });
 export type StateMachineRecord = z.infer<typeof stateMachineSchema>;
 

@@ -1,29 +1,25 @@
 import { GetAliasCommand, GetFunctionConfigurationCommand, InvokeCommand } from '@aws-sdk/client-lambda';
 import { GetBucketEncryptionCommand, GetBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambda, s3, sfn } from '../../functions/shared/aws-clients.js';
 import { MAX_BODY_BYTES } from '../../functions/shared/request.js';
 import { ROLLOUT_STATE_MACHINE_NAME } from '../../statemachines/rollout-trigger.js';
-import { LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
+import { LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
+import { type E2eTarget, startTarget } from './target.js';
 
 /**
- * Opt-in checks against a deployed stack (docs/deploy.md, "End-to-end tests"). They run only when
- * AWS credentials and HYPERMOB_E2E_STACK are set; HYPERMOB_E2E_URL (the stack output RecommendUrl)
- * adds the HTTP checks, HYPERMOB_E2E_BUCKET overrides the bucket name. Nothing here writes to the
- * bucket or moves the alias: it is safe against a production stack.
+ * End-to-end checks of a stack: a deployed one when configured (test/e2e/target.ts), else the local
+ * cloud in AWS-like timing with IAM enforced. Nothing here writes to the bucket or moves the alias:
+ * it is safe against a production stack. docs/deploy.md lists what only a real deploy can show.
  */
-const env = process.env;
-const hasCredentials = Boolean(
-  env.AWS_ACCESS_KEY_ID ||
-    env.AWS_PROFILE ||
-    env.AWS_WEB_IDENTITY_TOKEN_FILE ||
-    env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ||
-    env.AWS_CONTAINER_CREDENTIALS_FULL_URI,
-);
-const enabled = hasCredentials && Boolean(env.HYPERMOB_E2E_STACK);
-const url = env.HYPERMOB_E2E_URL;
-const bucket = env.HYPERMOB_E2E_BUCKET ?? MODEL_BUCKET_NAME;
+let target: E2eTarget;
+beforeAll(async () => {
+  target = await startTarget();
+}, 300_000);
+afterAll(async () => {
+  await target?.stop();
+});
 
 const DRIVER = { height: 178, upper_arm: 34, forearm: 27, thigh: 49, calf: 42, torso: 60 };
 
@@ -39,7 +35,7 @@ function proxyEvent(body: string) {
   };
 }
 
-describe.skipIf(!enabled)(`deployed stack ${env.HYPERMOB_E2E_STACK ?? '(not configured)'}`, () => {
+describe('a hypermob stack, deployed or local', () => {
   it('alias live routes to published versions of an arm64 Node.js 22 function', async () => {
     const alias = await lambda().send(
       new GetAliasCommand({ FunctionName: RECOMMEND_FUNCTION_NAME, Name: LIVE_ALIAS }),
@@ -54,7 +50,7 @@ describe.skipIf(!enabled)(`deployed stack ${env.HYPERMOB_E2E_STACK ?? '(not conf
       }),
     );
     expect(cfg.Runtime).toBe('nodejs22.x');
-    expect(cfg.Architectures).toEqual(['arm64']);
+    expect(cfg.Architectures).toEqual([target.architecture]);
     expect(cfg.Environment?.Variables?.MODEL_SHA256).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -75,7 +71,9 @@ describe.skipIf(!enabled)(`deployed stack ${env.HYPERMOB_E2E_STACK ?? '(not conf
     expect(out.ExecutedVersion).toMatch(/^\d+$/);
   });
 
-  it('the model bucket is versioned and encrypted', async () => {
+  it('the model bucket is versioned and encrypted (a real deploy only: s3rver has neither)', async (ctx) => {
+    if (!target.awsOnly) ctx.skip();
+    const bucket = target.bucket;
     const versioning = await s3().send(new GetBucketVersioningCommand({ Bucket: bucket }));
     expect(versioning.Status).toBe('Enabled');
     const enc = await s3().send(new GetBucketEncryptionCommand({ Bucket: bucket }));
@@ -98,22 +96,29 @@ describe.skipIf(!enabled)(`deployed stack ${env.HYPERMOB_E2E_STACK ?? '(not conf
     expect(sm.definition).not.toContain('${');
   });
 
-  describe.skipIf(!url)('POST /recommend over HTTPS', () => {
+  describe('POST /recommend through the API', () => {
     const post = (body: string) =>
-      fetch(url as string, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      fetch(target.recommendUrl as string, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
 
-    it('answers 200 with seat settings', async () => {
+    it('answers 200 with seat settings', async (ctx) => {
+      if (!target.recommendUrl) ctx.skip();
       const res = await post(JSON.stringify(DRIVER));
       expect(res.status).toBe(200);
       expect(((await res.json()) as { status: string }).status).toBe('success');
     });
 
-    it('refuses bodies over the limit with 413 (or 403 when the WAF blocks them first)', async () => {
+    it('refuses bodies over the limit with 413 (or 403 when the WAF blocks them first)', async (ctx) => {
+      if (!target.recommendUrl) ctx.skip();
       const res = await post(JSON.stringify({ ...DRIVER, pad: 'x'.repeat(MAX_BODY_BYTES) }));
       expect([403, 413]).toContain(res.status);
     });
 
-    it('refuses a body that is not a JSON object with the error envelope', async () => {
+    it('refuses a body that is not a JSON object with the error envelope', async (ctx) => {
+      if (!target.recommendUrl) ctx.skip();
       const res = await post('[1,2,3]');
       expect(res.status).toBe(400);
       expect(((await res.json()) as { status: string }).status).toBe('error');
