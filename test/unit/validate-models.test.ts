@@ -220,9 +220,9 @@ describe('thresholds decide', () => {
     expect(notRead.failed).toEqual(['size']);
   });
 
-  it('an impossible latency budget fails the latency check only', async () => {
+  it('an impossible latency budget fails the latency checks only (golden set and input sweep)', async () => {
     const result = await run(canonicalModelBytes(), NO_LIVE, { ...TH, latencyBudgetUsPerRow: 1e-6 });
-    expect(result.failed).toEqual(['latency']);
+    expect(result.failed).toEqual(['latency', 'input_sweep']);
   });
 
   it('the model is the canonical fixture', () => {

@@ -1,6 +1,7 @@
 import { accuracyCheck } from './check-accuracy.js';
 import { contractCheck } from './check-contract.js';
 import { finiteCheck } from './check-finite.js';
+import { inputSweepCheck } from './check-input-sweep.js';
 import { latencyCheck } from './check-latency.js';
 import { loadsCheck } from './check-loads.js';
 import { nonRegressionCheck } from './check-non-regression.js';
@@ -23,6 +24,7 @@ export const CHECKS = [
   accuracyCheck,
   nonRegressionCheck,
   latencyCheck,
+  inputSweepCheck,
   seatposCheck,
 ] as const;
 
