@@ -55,9 +55,9 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; error: RequestErro
 // zod 4 issues do not carry the input by default; the caller passes the field's value.
 function describe(field: string, issue: z.core.$ZodIssue, input: unknown): FieldProblem {
   if (issue.code === 'invalid_type') {
-    const received = (issue as { received?: string }).received;
     if (input === undefined) return { field, code: 'missing_field', message: `${field} is required` };
-    if (received === 'Infinity' || received === 'NaN') {
+    // From the value itself: zod names NaN and Infinity in `received` but calls -Infinity a number.
+    if (typeof input === 'number' && !Number.isFinite(input)) {
       return { field, code: 'not_finite', message: `${field} must be a finite number` };
     }
     const got = input === null ? 'null' : Array.isArray(input) ? 'array' : typeof input;
