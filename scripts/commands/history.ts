@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { action, addTargetOptions, parseOptions, targetOptions } from '../../operator/cli/run.js';
 
 /** `hypermob history [--json] [--limit N]`: past rollouts and commands from the lineage records. */
-const optionsSchema = z.object({ limit: z.coerce.number().int().positive().max(1000).default(20) });
+const optionsSchema = z.object({
+  limit: z.coerce.number({ error: 'must be a whole number' }).int().positive().max(1000).default(20),
+});
 
 export function registerHistory(program: Command): void {
   const cmd = program
