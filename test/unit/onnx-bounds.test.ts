@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createModelProvider } from '../../functions/recommend/model-provider.js';
 import { boundStrings, boundText, MAX_ENTRIES } from '../../functions/shared/bounded-text.js';
 import { loadModel, ModelContractError } from '../../functions/shared/inference.js';
 import { boundViolations, ONNX_LIMITS, OnnxWireError, scanOnnx } from '../../functions/shared/onnx-bounds.js';
@@ -102,6 +103,27 @@ describe('serving applies the same bounds before onnxruntime sees the bytes', ()
     ]);
     expect((await refusal(externalDataModel())).violations[0]?.rule).toBe('bounds');
     expect((await refusal(truncatedModel())).violations[0]?.rule).toBe('parses');
+  });
+
+  it('a pinned bomb makes the recommend function serve its fallback as model_invalid', async () => {
+    const fallback = await loadModel(canonicalModelBytes());
+    const degraded: string[] = [];
+    const provider = createModelProvider({
+      location: { bucket: 'b', key: 'pinned/bomb.model', sha256: 'a'.repeat(64) },
+      fetchModel: async () => ({
+        bytes: appendedGraphModel(8_000_000),
+        source: 's3',
+        discardedCache: false,
+        downloadMs: 0,
+        verifyMs: 0,
+      }),
+      fallback: async () => ({ model: fallback, sha256: 'f'.repeat(64), kind: 'test', trainMs: 0 }),
+      onDegraded: (reason) => degraded.push(reason),
+    });
+    const served = await provider.get();
+    expect(served).toMatchObject({ degraded: true, reason: 'model_invalid' });
+    expect(degraded).toEqual(['model_invalid']);
+    expect(await served.model.predictOne([175, 32.5, 26.8, 45.2, 38.9, 61.5])).toHaveLength(7);
   });
 });
 
