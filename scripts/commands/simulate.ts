@@ -50,7 +50,11 @@ const recommendAnswer = z.looseObject({
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function simulateDrivers(raw: SimulateOptions): Promise<SimulationSummary> {
+/** `signal`: stop early (no new driver starts once it is aborted; drivers in flight finish). */
+export async function simulateDrivers(
+  raw: SimulateOptions,
+  signal?: AbortSignal,
+): Promise<SimulationSummary> {
   const o = simulateOptionsSchema.parse(raw);
   const api = o.api.replace(/\/$/, '');
   const records = parseDataset(JSON.parse(await readFile(GOLDEN_SET, 'utf8'))).records;
@@ -98,14 +102,15 @@ export async function simulateDrivers(raw: SimulateOptions): Promise<SimulationS
   const started = Date.now();
   let next = 0;
   const workers = Array.from({ length: Math.min(o.concurrency, o.drivers) }, async () => {
-    for (let i = next++; i < o.drivers; i = next++) {
-      await drive(i).catch((err: unknown) => {
+    while (next < o.drivers && !signal?.aborted) {
+      await drive(next++).catch((err: unknown) => {
         count(summary.recommend, 'unreachable');
         problem(err instanceof Error ? err.message : String(err));
       });
     }
   });
   await Promise.all(workers);
+  summary.drivers = next;
   summary.elapsedMs = Date.now() - started;
   return summary;
 }

@@ -89,7 +89,7 @@ export interface PowerInput {
  * `power` when the arms are truly equal: the standard error must shrink to
  * margin / (z(1 − alpha) + z(power)), and with shares w_c, w_p of N feedbacks it is
  * sqrt(s_c²/(w_c·N) + s_p²/(w_p·N)). Normal approximation (Chow, Shao & Wang, "Sample Size
- * Calculations in Clinical Research", 2nd ed. 2008, §3.2.2). Null without variances.
+ * Calculations in Clinical Research", 2nd ed. 2008, §3.2). Null without variances.
  */
 export function feedbackForPower(p: PowerInput): number | null {
   if (p.candidate.variance === null || p.primary.variance === null || !(p.margin > 0)) return null;
