@@ -137,8 +137,9 @@ export function formatReadout(e: ExperimentHeader, r: Readout): string {
         `p = ${d.p_value.toPrecision(3)}, ${d.test}`
       : 'difference in normalised error: n/a (each arm needs two feedbacks with some spread)',
     i && r.margin_abs !== null
-      ? `decision interval (${r.sequential.method}, K = ${r.sequential.looks}): ${(i.level * 100).toFixed(2)} % ` +
-        `[${signed(i.lower)}, ${signed(i.upper)}]; margin ${r.margin_abs.toFixed(4)} (${r.margin * 100} % of the primary's mean)`
+      ? `decision interval (K = ${r.sequential.looks} looks, Bonferroni: each side at ${r.sequential.alpha}/${r.sequential.looks}): ` +
+        `${(i.level * 100).toFixed(2)} % [${signed(i.lower)}, ${signed(i.upper)}]; ` +
+        `margin ${r.margin_abs.toFixed(4)} (${r.margin * 100} % of the primary's mean)`
       : `minimum feedback per arm: ${r.min_feedback}; margin ${r.margin * 100} % of the primary's mean`,
     `verdict: ${r.verdict}${
       r.verdict === 'insufficient_data'
