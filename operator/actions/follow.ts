@@ -33,7 +33,13 @@ export async function follow(
     if (out.isTTY) out.write(CLEAR_LINE);
     if (lines.length > printed) out.write(`${lines.slice(printed).join('\n')}\n`);
     printed = Math.max(printed, lines.length);
-    if (view.verdict.done || Date.now() > deadline) return view;
+    if (view.verdict.done) return view;
+    if (Date.now() > deadline) {
+      out.write(
+        `still running (${view.execution.state ?? 'RUNNING'}); npx hypermob watch ${view.execution.name} follows it again\n`,
+      );
+      return view;
+    }
     if (out.isTTY) out.write(footer(view, frame));
     await new Promise((r) => setTimeout(r, intervalMs));
   }
