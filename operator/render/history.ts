@@ -3,6 +3,7 @@ import { type Paint, short, time } from './paint.js';
 
 /** One line per rollout or command: time, model, strategy, outcome, and why when it did not go live. */
 
+const MAX_REASON = 160;
 const OK = new Set(['completed', 'promoted', 'unchanged', 'held']);
 
 export function historyLine(r: RolloutView, paint: Paint): string {
@@ -16,7 +17,10 @@ export function historyLine(r: RolloutView, paint: Paint): string {
     r.kind === 'command' && r.command
       ? `${r.command.command}${r.command.version ? ` --to ${r.command.version}` : ''}: ${r.command.from ?? '?'} → ${r.command.to ?? '?'}`
       : `${r.modelKey ?? '?'} ${short(r.sha256)} ${r.strategy ?? ''}${r.version ? ` v${r.version}` : ''}`;
-  const reason = r.reason ? `  ${paint('dim', r.reason)}` : '';
+  // One line each: the whole reason is in --json and in `report`.
+  const clipped =
+    r.reason && r.reason.length > MAX_REASON ? `${r.reason.slice(0, MAX_REASON - 1)}…` : r.reason;
+  const reason = clipped ? `  ${paint('dim', clipped)}` : '';
   return `${time(r.startedAt)}  ${coloured} ${what}${reason}`;
 }
 
