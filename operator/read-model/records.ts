@@ -45,6 +45,7 @@ export const outcomeStatusSchema = z.enum([
   'rolled-back',
   'rollback-failed',
   'superseded',
+  'reconciled',
   'rejected',
   'failed',
 ]);

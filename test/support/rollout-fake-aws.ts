@@ -45,7 +45,9 @@ export interface FakeObject {
 export interface FakeExecution {
   arn: string;
   name: string;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+  error?: string;
+  cause?: string;
   startDate: Date;
   input: string;
   onStop?: () => void;
@@ -91,12 +93,40 @@ export class FakeAws {
   publishLag = 0;
   private pendingVersions = new Map<string, number>();
   calls: string[] = [];
+  /**
+   * Fault injection (failCall): calls of an SDK command (e.g. 'StopExecutionCommand') that fail
+   * with an AWS error name, after `skip` calls of it succeeded.
+   */
+  private faults: { command: string; error: string; skip: number; times: number }[] = [];
   /** Every GetMetricData request, as sent. */
   metricRequests: GetMetricDataCommandInput[] = [];
 
+  /** The n-th (skip + 1) and following `times` calls of `command` fail with the error `error`. */
+  failCall(command: string, error: string, o: { skip?: number; times?: number } = {}): void {
+    this.faults.push({ command, error, skip: o.skip ?? 0, times: o.times ?? 1 });
+  }
+
+  private injectFault(cmd: unknown): void {
+    const name = (cmd as object).constructor.name;
+    const f = this.faults.find((x) => x.command === name && x.times > 0);
+    if (!f) return;
+    if (f.skip > 0) {
+      f.skip--;
+      return;
+    }
+    f.times--;
+    this.calls.push(`fault ${name} ${f.error}`);
+    throw awsError(f.error, `injected ${f.error} on ${name}`);
+  }
+
   install(): void {
     const client = (handler: (cmd: unknown) => unknown) =>
-      ({ send: async (cmd: unknown) => handler(cmd) }) as unknown;
+      ({
+        send: async (cmd: unknown) => {
+          this.injectFault(cmd);
+          return handler(cmd);
+        },
+      }) as unknown;
     setClients({
       s3: client((c) => this.s3(c)),
       lambda: client((c) => this.lambda(c)),
@@ -307,15 +337,30 @@ export class FakeAws {
 
   private sfn(cmd: unknown): unknown {
     if (cmd instanceof DescribeExecutionCommand) {
+      this.calls.push('describe execution');
       const e = this.executions.get(cmd.input.executionArn ?? '');
       if (!e) throw awsError('ExecutionDoesNotExist');
-      return { executionArn: e.arn, name: e.name, status: e.status, startDate: e.startDate, input: e.input };
+      return {
+        executionArn: e.arn,
+        name: e.name,
+        status: e.status,
+        startDate: e.startDate,
+        input: e.input,
+        error: e.error,
+        cause: e.cause,
+      };
     }
     if (cmd instanceof ListExecutionsCommand) {
-      const list = [...this.executions.values()].filter(
-        (e) => !cmd.input.statusFilter || e.status === cmd.input.statusFilter,
-      );
+      this.calls.push('list executions');
+      // Newest first, pages of maxResults, as Step Functions answers.
+      const all = [...this.executions.values()]
+        .filter((e) => !cmd.input.statusFilter || e.status === cmd.input.statusFilter)
+        .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
+      const from = Number(cmd.input.nextToken ?? 0);
+      const size = cmd.input.maxResults ?? 100;
+      const list = all.slice(from, from + size);
       return {
+        ...(from + size < all.length ? { nextToken: String(from + size) } : {}),
         executions: list.map((e) => ({
           executionArn: e.arn,
           name: e.name,
@@ -329,6 +374,8 @@ export class FakeAws {
       if (!e) throw awsError('ExecutionDoesNotExist');
       if (e.status === 'RUNNING') {
         e.status = 'ABORTED';
+        if (cmd.input.error) e.error = cmd.input.error;
+        if (cmd.input.cause) e.cause = cmd.input.cause;
         this.calls.push(`stop ${e.name}`);
         e.onStop?.();
       }

@@ -712,3 +712,173 @@ async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> 
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+describe('pipeline integrity: claim before stop, the reconciler', () => {
+  const arnOf = (name: string) => `${SM_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+  const traffic = createTrafficHandler(trafficConfig);
+  const ended = (name: string, status: string, error?: string, cause?: string) => ({
+    version: '0',
+    source: 'aws.states',
+    'detail-type': 'Step Functions Execution Status Change',
+    detail: { executionArn: arnOf(name), stateMachineArn: SM_ARN, name, status, error, cause },
+  });
+  /** A canary of model-2 baking at 0.1 under execution `name` (its run abandoned by `kill`). */
+  async function baking(name: string, bake = 60_000) {
+    await bootstrap();
+    const run = start(name, upload('car_fit_model.onnx', 'model-2', { rollout: 'canary' }), { Bake: bake });
+    await until(() => aws.alias?.weights['2'] === 0.1);
+    return run;
+  }
+  const die = (name: string, status: FakeExecution['status'], error?: string) => {
+    const e = aws.executions.get(arnOf(name));
+    if (!e) throw new Error(`no execution ${name}`);
+    Object.assign(e, { status, error });
+    e.onStop?.();
+  };
+
+  it('supersede: a claim that fails stops nothing; the older canary keeps running and gated', async () => {
+    await baking('older');
+    aws.failCall('UpdateAliasCommand', 'AccessDeniedException', { times: 20 });
+    const newer = await start('newer', upload('car_fit_model.onnx', 'model-3', { rollout: 'canary' })).done;
+    expect(newer.status).toBe('FAILED');
+    expect(aws.executions.get(arnOf('older'))?.status).toBe('RUNNING');
+    expect(aws.calls).not.toContain('stop older');
+    expect(aws.alias?.weights).toEqual({ '2': 0.1 });
+    expect(readAliasNote(aws.alias?.description).owner).toBe('older');
+    die('older', 'ABORTED');
+  });
+
+  it('supersede: a stop that fails after the claim leaves no weight, and the older upload can no longer write', async () => {
+    healthy('1');
+    healthy('2');
+    const older = await baking('older', 300);
+    aws.failCall('StopExecutionCommand', 'AccessDeniedException', { times: 20 });
+    const newer = await start('newer', upload('car_fit_model.onnx', 'model-3', { rollout: 'canary' })).done;
+    expect(newer.status).toBe('FAILED');
+    expect(aws.alias?.weights).toEqual({});
+    const o = await older.done;
+    expect(o).toMatchObject({ status: 'FAILED', error: 'Superseded' });
+    expect(aws.alias).toMatchObject({ version: '1', weights: {} });
+  });
+
+  it('a command whose alias write fails stops nothing: the canary keeps running and gated', async () => {
+    await baking('canary');
+    aws.failCall('UpdateAliasCommand', 'AccessDeniedException', { times: 20 });
+    const p = await start('go', { command: 'promote' }).done;
+    expect(p.status).toBe('FAILED');
+    expect(aws.executions.get(arnOf('canary'))?.status).toBe('RUNNING');
+    expect(aws.alias).toMatchObject({ version: '1', weights: { '2': 0.1 } });
+    die('canary', 'ABORTED');
+  });
+
+  it('a command wins over an upload that started before it; an upload started after it proceeds', async () => {
+    await bootstrap();
+    await start('v2', upload('car_fit_model.onnx', 'model-2', { rollout: 'all-at-once' })).done;
+    let letGo: () => void = () => undefined;
+    holdValidation.set('early', new Promise<void>((r) => (letGo = r)));
+    const early = start('early', upload('car_fit_model.onnx', 'model-3', { rollout: 'all-at-once' }));
+    // $$.Execution.StartTime is the real clock: the command must start a few ms later.
+    await new Promise((r) => setTimeout(r, 20));
+    const back = await start('back', { command: 'rollback' }).done;
+    expect(back.status).toBe('SUCCEEDED');
+    letGo();
+    expect(await early.done).toMatchObject({ status: 'FAILED', error: 'Superseded' });
+    expect(aws.alias).toMatchObject({ version: '1', weights: {} });
+    const late = await start('late', upload('car_fit_model.onnx', 'model-4', { rollout: 'all-at-once' }))
+      .done;
+    expect(late.status).toBe('SUCCEEDED');
+    expect(aws.alias?.version).not.toBe('1');
+  });
+
+  it('supersede reads at most 5 ListExecutions pages and describes at most 50 executions', async () => {
+    await bootstrap();
+    for (let i = 0; i < 700; i++) {
+      const name = `cmd-${i}`;
+      aws.executions.set(arnOf(name), {
+        arn: arnOf(name),
+        name,
+        status: 'RUNNING',
+        startDate: new Date(1000 + i),
+        input: '{"command":"abort"}',
+      });
+    }
+    aws.calls = [];
+    const r = await start('many', upload('car_fit_model.onnx', 'model-2', { rollout: 'all-at-once' })).done;
+    expect(r.status).toBe('SUCCEEDED');
+    expect(aws.calls.filter((c) => c === 'list executions')).toHaveLength(5);
+    // Supersede's ≤ 50, plus the owner checks of Finish.
+    expect(aws.calls.filter((c) => c === 'describe execution').length).toBeLessThanOrEqual(52);
+  });
+
+  it('reconciler: an owner that ended without succeeding loses its weight; the lineage says why', async () => {
+    await baking('canary');
+    die('canary', 'TIMED_OUT', 'States.Timeout');
+    aws.failCall('UpdateAliasCommand', 'PreconditionFailedException'); // a racing write: re-read, retry
+    const out = await traffic(ended('canary', 'TIMED_OUT', 'States.Timeout'));
+    expect(out).toMatchObject({ reconciled: true, owner: 'canary', removed: { version: '2', weight: 0.1 } });
+    expect(aws.alias).toMatchObject({ version: '1', weights: {} });
+    expect(readAliasNote(aws.alias?.description).owner).toBe('canary'); // the watermark stays
+    const l = lineage('canary');
+    expect(l.outcome).toMatchObject({ status: 'reconciled', error: 'States.Timeout', by: 'reconciler' });
+    expect(l.outcome.cause).toContain('TIMED_OUT');
+    expect(l.weights.at(-1)).toMatchObject({ candidate: '2', weight: 0 });
+    // Delivered again (at least once): nothing more changes.
+    const writes = aws.aliasWrites.length;
+    expect(await traffic(ended('canary', 'TIMED_OUT', 'States.Timeout'))).toMatchObject({
+      reconciled: false,
+    });
+    expect(aws.aliasWrites).toHaveLength(writes);
+    expect(lineage('canary').outcome.status).toBe('reconciled');
+  });
+
+  it('reconciler: any later event repairs an owner whose own event was lost', async () => {
+    await baking('canary');
+    die('canary', 'ABORTED');
+    aws.executions.set(arnOf('other'), {
+      arn: arnOf('other'),
+      name: 'other',
+      status: 'FAILED',
+      startDate: new Date(),
+      input: '{}',
+    });
+    expect(await traffic(ended('other', 'FAILED', 'BadRolloutRequest'))).toMatchObject({ reconciled: true });
+    expect(aws.alias).toMatchObject({ version: '1', weights: {} });
+    expect(lineage('canary').outcome).toMatchObject({ status: 'reconciled' });
+  });
+
+  it('reconciler: leaves a running canary and a held A/B alone; an ended execution without weight gets its outcome', async () => {
+    const run = await baking('canary');
+    expect(await traffic(ended('other', 'FAILED'))).toMatchObject({ reconciled: false });
+    expect(aws.alias?.weights).toEqual({ '2': 0.1 });
+    die('canary', 'ABORTED');
+    await run.done;
+    aws.alias = undefined;
+    aws.versions.clear();
+    await bootstrap();
+    const ab = await start('ab', upload('car_fit_model.onnx', 'model-ab', { rollout: 'ab', weight: '0.2' }))
+      .done;
+    expect(ab.status).toBe('SUCCEEDED');
+    const w = { ...aws.alias?.weights };
+    expect(Object.values(w)).toEqual([0.2]);
+    // An execution that died before traffic: its record was left in progress.
+    aws.put(
+      BUCKET,
+      'rollouts/dead.json',
+      JSON.stringify({
+        ...lineage('ab'),
+        execution: 'dead',
+        outcome: { status: 'in-progress', at: 'x' },
+        weights: [],
+      }),
+    );
+    expect(await traffic(ended('dead', 'FAILED', 'States.Runtime', 'local cloud restarted'))).toMatchObject({
+      reconciled: false,
+    });
+    expect(aws.alias?.weights).toEqual(w);
+    expect(lineage('dead').outcome).toMatchObject({
+      status: 'failed',
+      error: 'States.Runtime',
+      by: 'reconciler',
+    });
+  });
+});

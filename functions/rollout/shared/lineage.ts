@@ -19,6 +19,8 @@ export type OutcomeStatus =
   | 'rolled-back'
   | 'rollback-failed'
   | 'superseded'
+  /** The execution ended (stopped, timed out, died) holding a weight; the reconciler removed it. */
+  | 'reconciled'
   | 'rejected'
   | 'failed';
 

@@ -14,14 +14,14 @@ import {
 import { readLineage, updateLineage } from '../shared/lineage-store.js';
 import { readLive, writeLive } from '../shared/live-alias.js';
 import { commandSchema, type ExecutionContext } from '../shared/state.js';
-import { decideCommand, type VersionEvent, versionEvents } from './commands.js';
+import { claimedBy, decideCommand, type VersionEvent, versionEvents } from './commands.js';
 import type { TrafficConfig } from './config.js';
-import { stateMachineArnOf } from './context.js';
+import { startedMs, stateMachineArnOf } from './context.js';
 
 /**
  * `{"command": "promote" | "abort" | "rollback", "version"?: "N"}`: decides from the alias
- * (commands.ts), stops the execution that owns the candidate weight if it is still running
- * (so it cannot write again), then writes the alias under its RevisionId.
+ * (commands.ts), writes the alias under its RevisionId — claiming it for this command — and then
+ * stops the upload execution that owned the candidate weight if it is still running.
  */
 export async function commandStep(input: unknown, execution: ExecutionContext, config: TrafficConfig) {
   const parsed = commandSchema.safeParse(input);
@@ -32,9 +32,19 @@ export async function commandStep(input: unknown, execution: ExecutionContext, c
   }
   const command = parsed.data;
   const live = await readLive(config.target);
+  if (live?.note.owner === execution.name) {
+    // A retry after this command's own alias write: it was applied; only the stop may be missing.
+    return { outcome: command.command, summary: 'already applied by this execution', stopped: null };
+  }
   const history = command.command === 'rollback' && !command.version ? await liveHistory(config.bucket) : [];
   const effect = decideCommand(command, live, history);
   if (command.command === 'rollback') await assertPublished(config.target.functionName, effect.write.primary);
+  // Claim first, stop second: the write names this command the alias's owner (commands.ts,
+  // claimedBy), so the upload that owned the weight can no longer shift, finish or roll back; a
+  // failure before it changes nothing, a failure after it leaves only a harmless running upload.
+  const me = { name: execution.name, started: startedMs(execution, new Date()) };
+  // biome-ignore lint/style/noNonNullAssertion: decideCommand throws NothingToDo when there is no alias
+  await writeLive(config.target, live!, { ...effect.write, note: claimedBy(effect.write.note, me) });
   let stopped = false;
   let ownerRunning = false;
   if (effect.owner) {
@@ -45,8 +55,6 @@ export async function commandStep(input: unknown, execution: ExecutionContext, c
       stopped = await stopExecution(arn, `${command.command} command ${execution.name}`);
     }
   }
-  // biome-ignore lint/style/noNonNullAssertion: decideCommand throws NothingToDo when there is no alias
-  await writeLive(config.target, live!, effect.write);
   const at = new Date().toISOString();
   const before = live && { primary: live.primary, candidate: live.candidate };
   const after = { primary: effect.write.primary };

@@ -80,6 +80,16 @@ export function decideCommand(
 }
 
 /**
+ * The note a command writes: it becomes the owner, and the watermark moves to its own start time
+ * (never back). So the upload that owned the weight fails its owner check at its next write, and
+ * a command racing an upload wins over every upload that STARTED before it — that upload gives way
+ * (Superseded) when it reaches the alias — while an upload started after the command proceeds.
+ */
+export function claimedBy(note: AliasNote, me: { name: string; started: number }): AliasNote {
+  return { ...note, owner: me.name, started: Math.max(me.started, note.started ?? 0) };
+}
+
+/**
  * What the lineage says about a version at a time: it served as primary (`live`), it was judged
  * unfit (`bad`: rejected, aborted, rolled back — its own rollout's outcome, or a command that took
  * it away), or it was explicitly made live again (`good`: completed, promoted, `rollback --to`).
@@ -90,7 +100,7 @@ export interface VersionEvent {
   kind: 'live' | 'bad' | 'good';
 }
 
-const BAD_OUTCOMES = new Set(['rejected', 'aborted', 'rolled-back', 'rollback-failed']);
+const BAD_OUTCOMES = new Set(['rejected', 'aborted', 'rolled-back', 'rollback-failed', 'reconciled']);
 const GOOD_OUTCOMES = new Set(['completed', 'promoted']);
 
 /** Every version event the lineage records (pure; records in any order). */

@@ -1,6 +1,6 @@
 import type { LiveAlias } from '../shared/alias-note.js';
 import { SupersededError } from '../shared/errors.js';
-import { runningExecutions, stopExecution } from '../shared/executions.js';
+import { type RunningExecution, runningExecutions, stopExecution } from '../shared/executions.js';
 import { addWeightChange, patchLineage, withOutcome } from '../shared/lineage.js';
 import { updateLineage } from '../shared/lineage-store.js';
 import { createLive, readLive, writeLive } from '../shared/live-alias.js';
@@ -11,8 +11,9 @@ import { parseUploadState, requireField } from './upload-state.js';
 
 /**
  * Runs once, after the candidate is validated, published and warm, before its first alias change:
- * applies the supersede rule (supersede.ts), then claims the alias for this execution — clearing
- * any earlier candidate's weight — in one RevisionId-guarded write.
+ * applies the supersede rule (supersede.ts), claims the alias for this execution — clearing any
+ * earlier candidate's weight — in one RevisionId-guarded write, and only then stops the earlier
+ * uploads. Retried after the claim, it finds itself the owner and claims again (idempotent).
  */
 export async function supersedeStep(state: unknown, config: TrafficConfig): Promise<Supersede> {
   const s = parseUploadState(state);
@@ -26,18 +27,10 @@ export async function supersedeStep(state: unknown, config: TrafficConfig): Prom
   if (choice.superseded) {
     throw new SupersededError(`${choice.reason}; this rollout stops without touching alias live`);
   }
-  const stopped: string[] = [];
-  for (const older of choice.stop) {
-    if (await stopExecution(older.arn, `superseded by the later upload ${me.name}`)) stopped.push(older.name);
-    await updateLineage(bucket, older.name, 'upload', (r) =>
-      withOutcome(r, at(), { status: 'superseded', by: me.name }),
-    );
-  }
-  // Read again: a stopped execution's last in-flight write may have landed before it stopped.
-  const current = await readLive(config.target);
-  if (!current) {
+  if (!first) {
     // First rollout: the alias is born on the candidate, which passed its pre-traffic check.
     await createLive(config.target, release.version, { owner: me.name, started: me.started });
+    const stopped = await stopOlder(choice.stop, me.name, bucket);
     await updateLineage(bucket, me.name, 'upload', (r) =>
       addWeightChange(patchLineage(r, at(), { superseded: stopped }), {
         at: at(),
@@ -48,11 +41,15 @@ export async function supersedeStep(state: unknown, config: TrafficConfig): Prom
     );
     return { previousVersion: release.version, stopped, created: true };
   }
-  const live = current;
+  // Claim first, stop second: once the note names this execution, no older one can write (its
+  // Shift/Finish/Rollback check the owner), so a failure before or during the stops leaves no
+  // weight behind with nothing gating it. A write that lost a race answers ConcurrentChange.
+  const live = first;
   await writeLive(config.target, live, {
     primary: live.primary,
     note: { owner: me.name, started: me.started, previous: live.note.previous },
   });
+  const stopped = await stopOlder(choice.stop, me.name, bucket);
   const owner = live.note.owner;
   if (live.candidate && owner && owner !== me.name && !stopped.includes(owner)) {
     // A held A/B (its execution already SUCCEEDED) or an owner stopped by someone else.
@@ -77,6 +74,18 @@ export async function supersedeStep(state: unknown, config: TrafficConfig): Prom
     created: false,
     ...(live.candidate ? { cleared: { ...live.candidate, ...(owner ? { owner } : {}) } } : {}),
   };
+}
+
+/** StopExecution of every earlier upload (they can no longer write: the alias is claimed). */
+async function stopOlder(older: RunningExecution[], me: string, bucket: string): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const o of older) {
+    if (await stopExecution(o.arn, `superseded by the later upload ${me}`)) stopped.push(o.name);
+    await updateLineage(bucket, o.name, 'upload', (r) =>
+      withOutcome(r, new Date().toISOString(), { status: 'superseded', by: me }),
+    );
+  }
+  return stopped;
 }
 
 export function requireLive(live: LiveAlias | undefined): LiveAlias {
