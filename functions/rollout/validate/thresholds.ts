@@ -50,9 +50,8 @@ export interface Thresholds {
  * - r ≥ 0.6: stature alone reaches 0.80 on seatpos and the default model 0.78; with 38 drivers the
  *   95 % interval of r = 0.8 reaches down to about 0.64.
  * - 20 s to load, 10 s per check: the default model loads within 3 s in a child process even on a
- *   busy 2-core box and no check needs 1 s; the
- *   worst case (live and candidate loads, the live run and four inference checks all just under
- *   their limits) stays under the function's 120 s timeout.
+ *   busy 2-core box and no check needs 1 s; the worst case (live and candidate loads, the live run
+ *   and four inference checks all just under their limits) stays under the function's 120 s timeout.
  */
 export const DEFAULT_THRESHOLDS: Thresholds = {
   maxModelBytes: 50 * 1024 * 1024,
