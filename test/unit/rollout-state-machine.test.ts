@@ -852,8 +852,10 @@ describe('pipeline integrity: claim before stop, the reconciler', () => {
     expect(aws.alias?.weights).toEqual({ '2': 0.1 });
     die('canary', 'ABORTED');
     await run.done;
-    aws.alias = undefined;
-    aws.versions.clear();
+    const env = aws.latest.env;
+    aws = new FakeAws(); // a fresh stack for the A/B
+    aws.install();
+    aws.latest.env = env;
     await bootstrap();
     const ab = await start('ab', upload('car_fit_model.onnx', 'model-ab', { rollout: 'ab', weight: '0.2' }))
       .done;
