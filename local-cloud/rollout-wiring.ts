@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
+import { reconcileEventPattern } from '../statemachines/rollout-reconcile.js';
 import { ROLLOUT_STATE_MACHINE_NAME, rolloutEventPattern } from '../statemachines/rollout-trigger.js';
 import { ROLLOUT_ASL_PATH, rolloutDefinition, rolloutSubstitutions } from '../statemachines/substitutions.js';
-import { MODEL_BUCKET_NAME, ROLLOUT_OBSERVABILITY } from '../system/manifest.js';
+import { FUNCTIONS, MODEL_BUCKET_NAME, ROLLOUT_OBSERVABILITY } from '../system/manifest.js';
 import type { EventBus } from './events/bus.js';
 import type { EventPattern } from './events/pattern.js';
 import { stateMachineArn } from './sfn/arns.js';
@@ -12,6 +13,15 @@ import type { SfnService } from './sfn/service.js';
  * starts it: the same event pattern module the CDK stack uses, the whole event as the input.
  */
 export const ROLLOUT_RULE_NAME = 'hypermob-model-uploaded';
+/** The rule that hands executions that ended without succeeding to the reconciler (traffic function). */
+export const RECONCILE_RULE_NAME = 'hypermob-rollout-ended';
+
+/** Invokes a function as EventBridge's Lambda target does (asynchronously on AWS; awaited here). */
+export type InvokeFunction = (
+  name: string,
+  qualifier: string | undefined,
+  payload: Buffer,
+) => Promise<{ functionError?: string; payload: Buffer }>;
 
 export async function wireRollout(o: {
   sfn: SfnService;
@@ -20,6 +30,7 @@ export async function wireRollout(o: {
   accountId: string;
   warn: (line: string) => void;
   log: (line: string) => void;
+  invoke: InvokeFunction;
 }): Promise<string | undefined> {
   if (!existsSync(ROLLOUT_ASL_PATH)) {
     o.warn(`rollout: ${ROLLOUT_ASL_PATH} does not exist; no state machine, uploads start nothing`);
@@ -47,5 +58,17 @@ export async function wireRollout(o: {
     pattern: rolloutEventPattern() as EventPattern,
     target: (event) => o.sfn.call('StartExecution', { stateMachineArn: arn, input: JSON.stringify(event) }),
   });
+  o.events.putRule({
+    name: RECONCILE_RULE_NAME,
+    pattern: reconcileEventPattern(arn) as unknown as EventPattern,
+    target: async (event) => {
+      const out = await o.invoke(FUNCTIONS.traffic.name, undefined, Buffer.from(JSON.stringify(event)));
+      // A function error keeps the event for another attempt (Lambda's async retries on AWS).
+      if (out.functionError) throw new Error(`${FUNCTIONS.traffic.name}: ${out.payload.toString('utf8')}`);
+      return out;
+    },
+  });
+  // The rules exist: executions' status events (those the last run left undelivered first) flow.
+  o.sfn.publishStatusEvents((event) => o.events.deliver(event));
   return arn;
 }

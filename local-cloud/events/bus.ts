@@ -48,6 +48,21 @@ export class EventBus {
     return matched;
   }
 
+  /**
+   * Delivers an event to every matching rule's target and waits: rejects if any target failed, so
+   * a producer that must not lose the event (sfn/status-events.ts) keeps it and tries again. An
+   * event no rule matches is delivered (EventBridge drops it too).
+   */
+  async deliver(event: Record<string, unknown>): Promise<void> {
+    const matching = [...this.rules.values()].filter((rule) => matchesPattern(rule.pattern, event));
+    const results = await Promise.allSettled(matching.map((rule) => rule.target(event)));
+    const failed = results.flatMap((r, i) =>
+      r.status === 'rejected' ? [[matching[i]?.name, r.reason]] : [],
+    );
+    if (failed.length > 0)
+      throw new Error(`events: ${failed.map(([name, err]) => `rule ${name}: ${String(err)}`).join('; ')}`);
+  }
+
   /** Waits for deliveries in flight (tests, shutdown). */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);

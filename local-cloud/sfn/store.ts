@@ -56,7 +56,8 @@ export class SfnStore {
 
   constructor(private readonly dir: string) {}
 
-  async load(): Promise<void> {
+  /** `onRestartFailed`: awaited before such an execution's FAILED record is saved (its status event). */
+  async load(onRestartFailed?: (exec: ExecutionRecord) => Promise<void>): Promise<void> {
     await mkdir(path.join(this.dir, 'state-machines'), { recursive: true });
     await mkdir(path.join(this.dir, 'executions'), { recursive: true });
     for (const file of await jsonFiles(path.join(this.dir, 'state-machines'))) {
@@ -75,6 +76,7 @@ export class SfnStore {
             cause: RESTART_CAUSE,
           });
           appendEvents(exec.history, [failed(now, 'States.Runtime', RESTART_CAUSE)]);
+          await onRestartFailed?.(exec);
           await this.saveExecution(exec);
         }
         this.executions.set(exec.executionArn, exec);
