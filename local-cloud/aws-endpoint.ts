@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ADMINISTRATOR, type Authorizer, type Caller } from './iam/authorizer.js';
 import { accessDeniedError } from './iam/denial.js';
 import type { Log } from './log.js';
+import { refuseForeignHost } from './loopback-host.js';
 import { sendAwsError } from './protocols.js';
+import { bodyLimit, readBody } from './request-body.js';
 import { PROTOCOLS, type Route, routeRequest, type ServiceId } from './routes.js';
 
 /**
@@ -10,7 +12,9 @@ import { PROTOCOLS, type Route, routeRequest, type ServiceId } from './routes.js
  * (routes.ts) and hands it to the service module that serves it. An operation the table does not
  * know is answered as AWS answers one (`UnknownOperationException`, naming it); a service that is
  * not running (yet, or in a test that mounts only some) answers 503. With an authorizer (iam/), a
- * request signed as a function's role is served only if IAM allows it, as on AWS.
+ * request signed as a function's role is served only if IAM allows it, as on AWS. Before any of
+ * that: a `Host` that is not loopback (or `boundHost`) is refused (loopback-host.ts), and a body
+ * beyond its service's ceiling is refused unread (request-body.ts).
  */
 export interface AwsCall {
   route: Route;
@@ -32,10 +36,20 @@ export function awsEndpoint(
   services: AwsServices,
   log: Log = () => {},
   authorizer?: Authorizer,
+  boundHost?: string,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
-    const body = await collect(req);
-    const found = routeRequest(req.method ?? 'GET', req.url ?? '/', req.headers, body);
+    if (refuseForeignHost(req, res, boundHost)) return;
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    // Which service, before the body is read: only the query protocol needs the body to name its
+    // operation (its form POST routes to S3 until then, whose ceiling is the largest).
+    const early = routeRequest(method, url, req.headers);
+    const claimed = early.ok ? early.route.service : (early.service ?? 's3');
+    const body = await readBody(req, bodyLimit(claimed).bytes);
+    const found = body ? routeRequest(method, url, req.headers, body) : early;
+    const served = found.ok ? found.route.service : claimed;
+    if (!body || body.length > bodyLimit(served).bytes) return refuseBody(req, res, served, log);
     if (!found.ok) {
       const message = `The local cloud does not implement ${found.operation}`;
       const status = found.protocol === 'json' || found.protocol === 'query' ? 400 : 404;
@@ -51,7 +65,7 @@ export function awsEndpoint(
         message,
       });
     }
-    const facts = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body };
+    const facts = { method, url, headers: req.headers, body };
     const { caller, denied } = authorizer
       ? await authorizer.authorize(route, facts)
       : { caller: ADMINISTRATOR };
@@ -75,8 +89,21 @@ export function awsEndpoint(
   };
 }
 
-async function collect(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+/**
+ * The service's too-large error, once the rest of the body has been read and thrown away: Node
+ * closes a connection whose request is still arriving when the answer ends, and the client, still
+ * sending, would see a reset instead of the answer. A body that has not ended within DISCARD_MS
+ * loses its connection unanswered.
+ */
+const DISCARD_MS = 10_000;
+
+function refuseBody(req: IncomingMessage, res: ServerResponse, service: ServiceId, log: Log): void {
+  const limit = bodyLimit(service);
+  log(`aws endpoint: refused ${req.method} ${req.url}: body over ${limit.bytes} bytes`, 'warn');
+  const timer = setTimeout(() => req.socket.destroy(), DISCARD_MS).unref();
+  req.once('end', () => {
+    clearTimeout(timer);
+    sendAwsError(res, PROTOCOLS[service], limit.error, new URL(req.url ?? '/', 'http://local').pathname);
+  });
+  req.resume();
 }

@@ -22,6 +22,7 @@ import { createAuthorizer } from './iam/authorizer.js';
 import { createLambdaService, type LambdaService } from './lambda/index.js';
 import type { Log } from './log.js';
 import { createLogsService, type LogsService } from './logs/service.js';
+import { isLoopbackBinding, refuseForeignHost } from './loopback-host.js';
 import { rolloutOutcome } from './rollout-outcome.js';
 import { wireRollout } from './rollout-wiring.js';
 import { startS3Service } from './s3/service.js';
@@ -116,6 +117,11 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
     health.warnings.push(line);
     log(`warning: ${line}`, 'warn');
   };
+  if (!isLoopbackBinding(host)) {
+    warn(
+      `LISTENING ON ${host}, NOT LOOPBACK: anyone who can reach this address can reconfigure and run the functions and read and write the bucket (no credentials are checked); only requests addressed to ${host} or a loopback name are answered`,
+    );
+  }
 
   // The AWS port first: functions get its address as AWS_ENDPOINT_URL before anything runs. Until a
   // service is in `services`, its requests answer 503.
@@ -127,7 +133,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
     ...(opts.permissions ? { permissions: opts.permissions } : {}),
     log,
   });
-  const awsServer = http.createServer(awsEndpoint(services, log, authorizer));
+  const awsServer = http.createServer(awsEndpoint(services, log, authorizer, host));
   const awsPort = await listen(awsServer, opts.awsPort, host);
   const awsEndpointUrl = `http://${host}:${awsPort}`;
 
@@ -184,6 +190,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
     log,
   });
   const apiServer = http.createServer((req, res) => {
+    if (refuseForeignHost(req, res, host)) return;
     api(req, res).catch((err: unknown) => {
       log(`api: ${String(err)}`, 'error');
       if (!res.headersSent) res.writeHead(500);
@@ -215,7 +222,17 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
       log,
     });
     const stateMachineArn =
-      (opts.rollout ?? true) ? await wireRollout({ sfn, events, region, accountId, warn, log }) : undefined;
+      (opts.rollout ?? true)
+        ? await wireRollout({
+            sfn,
+            events,
+            region,
+            accountId,
+            warn,
+            log,
+            invoke: (name, qualifier, payload) => lambda.invoke(name, qualifier, payload),
+          })
+        : undefined;
     let liveVersion = result.liveVersion;
     if (!liveVersion && (opts.model ?? true) && result.functions.includes(RECOMMEND_FUNCTION_NAME)) {
       // Through the real pipeline when all of it is here; directly when a test started only a part.

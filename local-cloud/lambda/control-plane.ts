@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { validateEnvironment } from './environment-variables.js';
 import { conflict, invalidParameter, notFound, preconditionFailed } from './errors.js';
-import { type Alias, type FunctionConfig, type FunctionRecord, LATEST, type LambdaState } from './model.js';
+import { validateHandler } from './handler.js';
+import {
+  type Alias,
+  type FunctionConfig,
+  type FunctionRecord,
+  LATEST,
+  type LambdaState,
+  nameMap,
+} from './model.js';
 import { validateRouting } from './routing.js';
 
 /**
@@ -12,34 +21,13 @@ export interface Clock {
   now(): number;
 }
 
-export const RESERVED_ENV_KEYS = [
-  '_HANDLER',
-  '_X_AMZN_TRACE_ID',
-  'AWS_DEFAULT_REGION',
-  'AWS_REGION',
-  'AWS_EXECUTION_ENV',
-  'AWS_LAMBDA_FUNCTION_NAME',
-  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
-  'AWS_LAMBDA_FUNCTION_VERSION',
-  'AWS_LAMBDA_INITIALIZATION_TYPE',
-  'AWS_LAMBDA_LOG_GROUP_NAME',
-  'AWS_LAMBDA_LOG_STREAM_NAME',
-  'AWS_ACCESS_KEY',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_LAMBDA_RUNTIME_API',
-  'LAMBDA_TASK_ROOT',
-  'LAMBDA_RUNTIME_DIR',
-];
-
 /** Lambda's timestamp format for LastModified (a string field, not a timestamp, in the API). */
 export function lambdaTimestamp(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');
 }
 
 export function getFunction(state: LambdaState, name: string): FunctionRecord {
-  const fn = state.functions[name];
+  const fn = Object.hasOwn(state.functions, name) ? state.functions[name] : undefined;
   if (!fn) throw notFound(`Function not found: ${name}`);
   return fn;
 }
@@ -86,7 +74,7 @@ export function resolveQualifier(fn: FunctionRecord, qualifier: string | undefin
   if (qualifier === undefined || qualifier === LATEST || /^[0-9]+$/.test(qualifier)) {
     return { kind: 'version', config: getVersion(fn, qualifier ?? LATEST) };
   }
-  const alias = fn.aliases[qualifier];
+  const alias = Object.hasOwn(fn.aliases, qualifier) ? fn.aliases[qualifier] : undefined;
   if (!alias) throw notFound(`Function not found: ${fn.name}:${qualifier}`);
   return { kind: 'alias', alias };
 }
@@ -107,12 +95,8 @@ export function validateConfig(update: ConfigUpdate): void {
   if (update.memoryMb !== undefined && (update.memoryMb < 128 || update.memoryMb > 10240)) {
     throw invalidParameter(`MemorySize ${update.memoryMb} must be between 128 and 10240 MB.`);
   }
-  const reserved = Object.keys(update.environment ?? {}).filter((k) => RESERVED_ENV_KEYS.includes(k));
-  if (reserved.length > 0) {
-    throw invalidParameter(
-      `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(', ')}`,
-    );
-  }
+  if (update.environment) validateEnvironment(update.environment);
+  if (update.handler !== undefined) validateHandler(update.handler);
 }
 
 /**
@@ -195,7 +179,7 @@ export function publishVersion(
   if (last && publishedShape(last) === publishedShape(fn.latest)) return { config: last, created: false };
   const config: FunctionConfig = {
     ...fn.latest,
-    environment: { ...fn.latest.environment },
+    environment: nameMap(Object.entries(fn.latest.environment)),
     version: String(fn.nextVersion),
     description: req.description ?? fn.latest.description,
     revisionId: randomUUID(),
@@ -226,7 +210,7 @@ export function createAlias(fn: FunctionRecord, input: AliasInput): Alias {
       `Alias name ${input.name} must match ${ALIAS_NAME.source} and not be only digits.`,
     );
   }
-  if (fn.aliases[input.name]) throw conflict(`Alias already exists: ${fn.name}:${input.name}`);
+  if (Object.hasOwn(fn.aliases, input.name)) throw conflict(`Alias already exists: ${fn.name}:${input.name}`);
   const weights = input.weights ?? {};
   validateRouting(input.functionVersion, weights);
   requireAliasTarget(fn, input.functionVersion);
@@ -235,7 +219,7 @@ export function createAlias(fn: FunctionRecord, input: AliasInput): Alias {
     name: input.name,
     functionVersion: input.functionVersion,
     description: input.description ?? '',
-    weights: { ...weights },
+    weights: nameMap(Object.entries(weights)),
     revisionId: randomUUID(),
   };
   fn.aliases[input.name] = alias;
@@ -266,7 +250,7 @@ export function updateAlias(fn: FunctionRecord, name: string, update: AliasUpdat
     name,
     functionVersion,
     description: update.description ?? alias.description,
-    weights: { ...weights },
+    weights: nameMap(Object.entries(weights)),
     revisionId: randomUUID(),
   };
   fn.aliases[name] = next;
@@ -274,7 +258,7 @@ export function updateAlias(fn: FunctionRecord, name: string, update: AliasUpdat
 }
 
 export function getAlias(fn: FunctionRecord, name: string): Alias {
-  const alias = fn.aliases[name];
+  const alias = Object.hasOwn(fn.aliases, name) ? fn.aliases[name] : undefined;
   if (!alias) throw notFound(`Alias not found: ${fn.name}:${name}`);
   return alias;
 }

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { functionCredentials } from '../iam/credentials.js';
@@ -53,6 +53,15 @@ interface Job {
 }
 
 let envCounter = 0;
+const MEMORY_CHECK_MS = 200;
+
+/** A process's resident memory from /proc (Linux); undefined elsewhere, where the heap limit alone applies. */
+async function residentBytes(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined || process.platform !== 'linux') return undefined;
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status ?? '')?.[1];
+  return kb === undefined ? undefined : Number(kb) * 1024;
+}
 /** Lambda's limit for the init phase (module import) of an on-demand environment. */
 const INIT_TIMEOUT_MS = 10_000;
 
@@ -88,7 +97,9 @@ class Environment {
     this.child = fork(WORKER, [spec.codeDir, spec.handler], {
       execPath: process.execPath,
       // Never inherit the parent's loaders (tsx, vitest): the bundle runs on plain Node as on Lambda.
-      execArgv: [],
+      // The heap gets the function's memory at most, as a first ceiling; the watchdog below is the
+      // second, for memory outside the heap (Buffers, native code).
+      execArgv: [`--max-old-space-size=${spec.memoryMb}`],
       cwd: spec.codeDir,
       // Like Lambda, each environment gets its role's credentials; locally the access key id is the
       // function's name, which the AWS endpoint evaluates as that function's role (iam/).
@@ -112,6 +123,7 @@ class Environment {
         let nl = buffered.indexOf('\n');
         while (nl >= 0) {
           const line = buffered.slice(0, nl);
+          if (line.includes('JavaScript heap out of memory')) this.outOfMemory = true;
           onOutputLine?.(line);
           pool.emit(this, line);
           buffered = buffered.slice(nl + 1);
@@ -121,6 +133,8 @@ class Environment {
     }
     this.child.on('message', (msg: { t: string; i?: number; p?: string }) => this.onMessage(msg));
     this.child.on('exit', (code, signal) => this.onExit(code, signal));
+    this.memoryWatch = setInterval(() => void this.checkMemory(spec.memoryMb), MEMORY_CHECK_MS);
+    this.memoryWatch.unref();
     this.child.on('error', () => {});
     this.initTimer = setTimeout(() => {
       this.initFailed(
@@ -134,6 +148,17 @@ class Environment {
 
   private readonly initTimer: NodeJS.Timeout;
   private initSettled = false;
+  private readonly memoryWatch: NodeJS.Timeout;
+  /** Ended for exceeding its memory: its call fails with Runtime.OutOfMemory. */
+  private outOfMemory = false;
+
+  /** Like Lambda's memory setting, a ceiling on the whole process: killed beyond `memoryMb`. */
+  private async checkMemory(memoryMb: number): Promise<void> {
+    const rss = await residentBytes(this.child.pid);
+    if (rss === undefined || rss <= memoryMb * 1024 * 1024 || this.exited) return;
+    this.outOfMemory = true;
+    this.kill();
+  }
 
   /** The init phase failed (error, timeout, exit): the call waiting for it gets the error. */
   private initFailed(payload: string): void {
@@ -206,6 +231,7 @@ class Environment {
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.dead = true;
     this.exited = true;
+    clearInterval(this.memoryWatch);
     if (!this.ready) {
       const status = signal ? `signal ${signal}` : `exit status ${code}`;
       this.initFailed(
@@ -216,12 +242,17 @@ class Environment {
       );
     }
     if (this.job) {
-      const status = signal ? `signal ${signal}` : `exit status ${code}`;
+      // Lambda's Node.js runtime reports an out-of-memory end as `signal: killed`.
+      const status = this.outOfMemory
+        ? 'signal: killed'
+        : signal
+          ? `signal ${signal}`
+          : `exit status ${code}`;
       this.finish(
         {
           functionError: 'Unhandled',
           payload: JSON.stringify({
-            errorType: 'Runtime.ExitError',
+            errorType: this.outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError',
             errorMessage: `RequestId: ${this.job.requestId} Error: Runtime exited with error: ${status}`,
           }),
         },

@@ -19,3 +19,12 @@ export const preconditionFailed = (message: string) =>
   new LambdaApiError('PreconditionFailedException', 412, message);
 export const invalidParameter = (message: string) =>
   new LambdaApiError('InvalidParameterValueException', 400, message);
+
+/** Lambda's quota for synchronous Invoke payloads, request and response: 6 MB. */
+export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
+export const invokeRequestTooLarge = () =>
+  new LambdaApiError(
+    'RequestTooLargeException',
+    413,
+    `Request must be smaller than ${MAX_INVOKE_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
+  );

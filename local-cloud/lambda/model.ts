@@ -1,13 +1,40 @@
 import { z } from 'zod';
 
 /**
+ * A map keyed by names the API's callers choose (functions, aliases, variables, versions): a
+ * null-prototype object, so `__proto__`, `constructor` or `toString` are keys like any other — a
+ * plain object would answer them from Object.prototype, and zod's record drops `__proto__`.
+ */
+export function nameMap<T>(entries: Iterable<[string, T]> = []): Record<string, T> {
+  const map: Record<string, T> = Object.create(null);
+  for (const [k, v] of entries) map[k] = v;
+  return map;
+}
+
+export const nameMapSchema = <T extends z.ZodType>(value: T) =>
+  z
+    .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v))
+    .transform((raw, ctx): Record<string, z.output<T>> => {
+      const out = nameMap<z.output<T>>();
+      for (const [k, v] of Object.entries(raw)) {
+        const parsed = value.safeParse(v);
+        if (!parsed.success) {
+          ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'invalid', path: [k] });
+          return z.NEVER;
+        }
+        out[k] = parsed.data as z.output<T>;
+      }
+      return out;
+    });
+
+/**
  * What the local Lambda control plane stores: per function its `$LATEST` configuration, the
  * immutable published versions and the aliases. Persisted as one JSON document (state.json).
  */
 export const functionConfigSchema = z.object({
   version: z.string(),
   handler: z.string(),
-  environment: z.record(z.string(), z.string()),
+  environment: nameMapSchema(z.string()),
   memoryMb: z.number().int(),
   timeoutSeconds: z.number().int(),
   description: z.string(),
@@ -28,7 +55,7 @@ export const aliasSchema = z.object({
   functionVersion: z.string(),
   description: z.string(),
   /** RoutingConfig.AdditionalVersionWeights: version → share of traffic (0–1). */
-  weights: z.record(z.string(), z.number()),
+  weights: nameMapSchema(z.number()),
   revisionId: z.string(),
 });
 export type Alias = z.infer<typeof aliasSchema>;
@@ -42,16 +69,16 @@ export const functionRecordSchema = z.object({
   previousLatest: functionConfigSchema.optional(),
   versions: z.array(functionConfigSchema),
   nextVersion: z.number().int(),
-  aliases: z.record(z.string(), aliasSchema),
+  aliases: nameMapSchema(aliasSchema),
 });
 export type FunctionRecord = z.infer<typeof functionRecordSchema>;
 
 export const stateSchema = z.object({
   formatVersion: z.literal(1),
-  functions: z.record(z.string(), functionRecordSchema),
+  functions: nameMapSchema(functionRecordSchema),
 });
 export type LambdaState = z.infer<typeof stateSchema>;
 
-export const emptyState = (): LambdaState => ({ formatVersion: 1, functions: {} });
+export const emptyState = (): LambdaState => ({ formatVersion: 1, functions: nameMap() });
 
 export const LATEST = '$LATEST';

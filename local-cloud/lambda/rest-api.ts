@@ -19,7 +19,7 @@ import {
   updateConfiguration,
 } from './control-plane.js';
 import { invalidParameter, LambdaApiError } from './errors.js';
-import { type Alias, type FunctionConfig, type FunctionRecord, LATEST } from './model.js';
+import { type Alias, type FunctionConfig, type FunctionRecord, LATEST, nameMapSchema } from './model.js';
 import type { ServiceContext } from './service.js';
 
 /**
@@ -29,10 +29,10 @@ import type { ServiceContext } from './service.js';
  */
 const HOST_ARCH = process.arch === 'arm64' ? 'arm64' : 'x86_64';
 
-const weightsSchema = z.record(z.string(), z.number());
+const weightsSchema = nameMapSchema(z.number());
 const routingSchema = z.object({ AdditionalVersionWeights: weightsSchema.optional() });
 const updateConfigSchema = z.object({
-  Environment: z.object({ Variables: z.record(z.string(), z.string()).optional() }).optional(),
+  Environment: z.object({ Variables: nameMapSchema(z.string()).optional() }).optional(),
   MemorySize: z.number().int().optional(),
   Timeout: z.number().int().optional(),
   Description: z.string().optional(),

@@ -22,8 +22,8 @@ import {
   validateConfig,
 } from './control-plane.js';
 import { EnvironmentManager, type EnvironmentSpec } from './environments.js';
-import { LambdaApiError } from './errors.js';
-import { type FunctionConfig, type FunctionRecord, LATEST, type LambdaState } from './model.js';
+import { invokeRequestTooLarge, LambdaApiError, MAX_INVOKE_PAYLOAD_BYTES } from './errors.js';
+import { type FunctionConfig, type FunctionRecord, LATEST, type LambdaState, nameMap } from './model.js';
 import { serveLambdaRest } from './rest-api.js';
 import { pickVersion } from './routing.js';
 import { StateStore } from './store.js';
@@ -91,8 +91,6 @@ export interface LambdaService extends AwsService {
   state(): LambdaState;
   close(): Promise<void>;
 }
-
-const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 export async function createLambdaService(opts: LambdaServiceOptions): Promise<LambdaService> {
   const lambdaDir = path.join(opts.dataDir, 'lambda');
@@ -178,13 +176,7 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
         : resolved.config;
     const config = chosen.version === LATEST ? runnableLatest(fn, clock) : chosen;
     requireActive(config, clock);
-    if (payload.length > MAX_PAYLOAD_BYTES) {
-      throw new LambdaApiError(
-        'RequestTooLargeException',
-        413,
-        `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
-      );
-    }
+    if (payload.length > MAX_INVOKE_PAYLOAD_BYTES) throw invokeRequestTooLarge();
     const event = payload.length === 0 ? '{}' : payload.toString('utf8');
     try {
       JSON.parse(event);
@@ -199,15 +191,15 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
     const arn = functionArn(opts.region, opts.accountId, fn.name, q);
     let outcome = await manager.invoke(specFor(fn, config), event, requestId, arn);
     if (
-      outcome.payload.length > MAX_PAYLOAD_BYTES / 3 &&
-      Buffer.byteLength(outcome.payload) > MAX_PAYLOAD_BYTES
+      outcome.payload.length > MAX_INVOKE_PAYLOAD_BYTES / 3 &&
+      Buffer.byteLength(outcome.payload) > MAX_INVOKE_PAYLOAD_BYTES
     ) {
       outcome = {
         ...outcome,
         functionError: 'Unhandled',
         payload: JSON.stringify({
           errorType: 'Function.ResponseSizeTooLarge',
-          errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes).`,
+          errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_INVOKE_PAYLOAD_BYTES} bytes).`,
         }),
       };
     }
@@ -235,7 +227,7 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
     const code = await snapshotBundle(lambdaDir, def.bundleDir);
     const wanted = {
       handler: def.handler ?? 'index.handler',
-      environment: { ...def.environment },
+      environment: nameMap(Object.entries(def.environment)),
       memoryMb: def.memoryMb,
       timeoutSeconds: def.timeoutSeconds,
       description: def.description ?? '',
@@ -250,7 +242,7 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
         updateCompletesAt: 0,
         versions: [],
         nextVersion: 1,
-        aliases: {},
+        aliases: nameMap(),
       };
     } else {
       const current = existing.latest;

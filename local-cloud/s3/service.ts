@@ -62,8 +62,9 @@ export async function startS3Service(opts: S3ServiceOptions): Promise<S3Service>
     const requestId = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
     const pathAndQuery = toPathStyle(String(req.headers.host ?? ''), req.url ?? '/');
     const url = new URL(pathAndQuery, 'http://local');
-    const [, bucket, ...keyParts] = url.pathname.split('/');
-    const key = keyParts.length > 0 ? decodeURIComponent(keyParts.join('/')) : undefined;
+    // The path as s3rver reads it: URL would resolve `..` segments, which are part of an S3 key.
+    const [, bucket, ...keyParts] = (pathAndQuery.split('?')[0] as string).split('/');
+    const key = keyParts.length > 0 ? decodeKey(keyParts.join('/')) : undefined;
     const method = req.method ?? 'GET';
     const reason = objectWriteReason(method, key, url.searchParams, req.headers);
 
@@ -83,6 +84,13 @@ export async function startS3Service(opts: S3ServiceOptions): Promise<S3Service>
     for (const [name, value] of Object.entries(req.headers)) {
       if (value === undefined || drop.has(name) || name.startsWith('x-amz-checksum-')) continue;
       headers[name] = value;
+    }
+    const copySource = req.headers['x-amz-copy-source'];
+    if (typeof copySource === 'string') {
+      // S3 takes the copy source URL-encoded; s3rver decodes it with decodeURI, which leaves `%2F`
+      // and the other reserved escapes in the key. Hand it the form decodeURI turns into the key.
+      const decoded = decodeKey(copySource);
+      if (decoded !== undefined) headers['x-amz-copy-source'] = encodeURI(decoded);
     }
     const encoding = remainingContentEncoding(req.headers);
     if (encoding) headers['content-encoding'] = encoding;
@@ -152,6 +160,14 @@ export async function startS3Service(opts: S3ServiceOptions): Promise<S3Service>
       await s3rver.close();
     },
   };
+}
+
+function decodeKey(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 function encodeKey(key: string): string {

@@ -32,7 +32,11 @@ export function registerLocal(program: Command): void {
     .option('--aws-port <port>', 'AWS endpoint port', process.env.HYPERMOB_AWS_PORT ?? '4566')
     .option('--api-port <port>', 'HTTP API port', process.env.HYPERMOB_API_PORT ?? '3000')
     .option('--data-dir <dir>', 'where everything is kept', process.env.HYPERMOB_DATA_DIR ?? '.local')
-    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--host <address>',
+      'address to listen on (anything but loopback prints a warning: docs/local-cloud.md)',
+      '127.0.0.1',
+    )
     .option(
       '--wait-scale <factor>',
       'multiply Step Functions Wait/Retry times',

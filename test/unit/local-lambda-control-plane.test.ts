@@ -34,7 +34,7 @@ function newFunction(): FunctionRecord {
     latest: {
       version: '$LATEST',
       handler: 'index.handler',
-      environment: { A: '1' },
+      environment: { AA: '1' },
       memoryMb: 256,
       timeoutSeconds: 5,
       description: '',
@@ -61,9 +61,9 @@ describe('publishVersion', () => {
     const { config, created } = publishVersion(fn, {}, clock);
     expect(created).toBe(true);
     expect(config.version).toBe('1');
-    updateConfiguration(fn, { environment: { A: '2' } }, clock, 0);
-    expect(fn.versions[0]?.environment).toEqual({ A: '1' });
-    expect(fn.latest.environment).toEqual({ A: '2' });
+    updateConfiguration(fn, { environment: { AA: '2' } }, clock, 0);
+    expect(fn.versions[0]?.environment).toEqual({ AA: '1' });
+    expect(fn.latest.environment).toEqual({ AA: '2' });
   });
 
   it('returns the last version when nothing changed, a new one when something did', () => {
@@ -103,16 +103,16 @@ describe('publishVersion', () => {
 describe('updateConfiguration', () => {
   it('keeps invocations on the previous $LATEST until the update completes', () => {
     const fn = newFunction();
-    expect(runnableLatest(fn, clock).environment).toEqual({ A: '1' });
-    updateConfiguration(fn, { environment: { A: '2' } }, clock, 300);
-    expect(runnableLatest(fn, clock).environment).toEqual({ A: '1' });
+    expect(runnableLatest(fn, clock).environment).toEqual({ AA: '1' });
+    updateConfiguration(fn, { environment: { AA: '2' } }, clock, 300);
+    expect(runnableLatest(fn, clock).environment).toEqual({ AA: '1' });
     clock.t += 300;
-    expect(runnableLatest(fn, clock).environment).toEqual({ A: '2' });
+    expect(runnableLatest(fn, clock).environment).toEqual({ AA: '2' });
   });
 
   it('changes the RevisionId and checks the one given', () => {
     const fn = newFunction();
-    const c = updateConfiguration(fn, { environment: { B: 'x' }, revisionId: 'rev-0' }, clock, 0);
+    const c = updateConfiguration(fn, { environment: { BB: 'x' }, revisionId: 'rev-0' }, clock, 0);
     expect(c.revisionId).not.toBe('rev-0');
     expect(errorOf(() => updateConfiguration(fn, { revisionId: 'rev-0' }, clock, 0)).status).toBe(412);
   });

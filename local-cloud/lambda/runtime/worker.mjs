@@ -19,6 +19,15 @@ function describeError(err) {
 }
 
 async function loadHandler() {
+  // Lambda's Node.js runtime refuses `..` in a handler; here it also keeps the import inside the
+  // code directory (path.join below cannot leave it without `..`, absolute paths included).
+  if (handlerSpec.includes('..')) {
+    const e = new Error(
+      `'${handlerSpec}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`,
+    );
+    e.name = 'Runtime.MalformedHandlerName';
+    throw e;
+  }
   const dot = handlerSpec.lastIndexOf('.');
   const file = handlerSpec.slice(0, dot);
   const exportName = handlerSpec.slice(dot + 1);
