@@ -52,7 +52,7 @@ describe('local Lambda state survives being killed mid-write', () => {
       });
       try {
         const r = await svc.invoke('churn', '2', Buffer.from('{}'));
-        expect(JSON.parse(r.payload.toString()).env.N).toBe('1');
+        expect(JSON.parse(r.payload.toString()).env.NN).toBe('1');
       } finally {
         await svc.close();
       }

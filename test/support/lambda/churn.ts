@@ -21,7 +21,7 @@ if ((svc.state().functions.churn?.versions.length ?? 0) < 2) {
   await svc.ensureFunction({
     name: 'churn',
     bundleDir: bundle,
-    environment: { N: '0' },
+    environment: { NN: '0' },
     memoryMb: 128,
     timeoutSeconds: 3,
   });
@@ -29,7 +29,7 @@ if ((svc.state().functions.churn?.versions.length ?? 0) < 2) {
   await svc.ensureFunction({
     name: 'churn',
     bundleDir: bundle,
-    environment: { N: '1' },
+    environment: { NN: '1' },
     memoryMb: 128,
     timeoutSeconds: 3,
   });
@@ -42,7 +42,7 @@ for (let i = 0; ; i++) {
   await svc.ensureFunction({
     name: 'churn',
     bundleDir: bundle,
-    environment: { N: String(i) },
+    environment: { NN: String(i) },
     memoryMb: 128,
     timeoutSeconds: 3,
   });
