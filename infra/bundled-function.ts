@@ -22,6 +22,8 @@ export interface BundledFunctionProps {
   bundleDir: string;
   environment: Record<string, string>;
   logRetention: logs.RetentionDays;
+  /** Reserved concurrency (also the function's ceiling); absent or 0: none. */
+  reservedConcurrency?: number;
 }
 
 export class BundledFunction extends Construct {
@@ -64,6 +66,7 @@ export class BundledFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
     });
     acknowledge(
       this.function,

@@ -76,6 +76,12 @@ export const contextSchema = z.object({
       .optional(),
   ),
   initialModelVersionId: fromCli(z.string().optional()),
+  /**
+   * Reserved concurrency of each rollout function (validate, release, traffic): also their ceiling,
+   * so a burst of uploads cannot take the account's concurrency from `hypermob-recommend`. 0 = none
+   * (accounts whose concurrency quota is below 100 + 3 × this must use 0: Lambda keeps 100 unreserved).
+   */
+  rolloutReservedConcurrency: fromCli(int(0, 100).default(5)),
   /** Provisioned concurrency on alias `live`; 0 = none (on-demand, cold starts possible). */
   provisionedConcurrency: fromCli(int(0, 1000).default(0)),
   /** Steady-state requests per second and burst for the `prod` stage. */

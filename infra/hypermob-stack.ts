@@ -72,6 +72,7 @@ export class HypermobStack extends Stack {
       recommend: this.service.fn,
       deployment,
       logRetention,
+      reservedConcurrency: c.rolloutReservedConcurrency,
     });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stateMachine: this.rollout.stateMachine,

@@ -1,4 +1,4 @@
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { reconcileEventPattern } from '../statemachines/rollout-reconcile.js';
 import { ROLLOUT_STATE_MACHINE_NAME, rolloutEventPattern } from '../statemachines/rollout-trigger.js';
 import { ROLLOUT_ASL_PATH, rolloutSubstitutions } from '../statemachines/substitutions.js';
 import { type Deployment, functionEnvironment } from '../system/environment.js';
@@ -32,11 +33,15 @@ export interface RolloutProps {
   /** The deployment's settings, which become the functions' environments (system/environment.ts). */
   deployment: Deployment;
   logRetention: logs.RetentionDays;
+  /** Each rollout function's reserved concurrency (infra/config.ts, rolloutReservedConcurrency); 0: none. */
+  reservedConcurrency: number;
 }
 
 export class Rollout extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly rule: events.Rule;
+  /** Executions that ended without succeeding → the traffic function's reconciler. */
+  readonly reconcileRule: events.Rule;
   readonly validate: BundledFunction;
   readonly release: BundledFunction;
   readonly traffic: BundledFunction;
@@ -49,7 +54,7 @@ export class Rollout extends Construct {
       release: functionEnvironment('release', props.deployment),
       traffic: functionEnvironment('traffic', props.deployment),
     };
-    const common = { logRetention: props.logRetention };
+    const common = { logRetention: props.logRetention, reservedConcurrency: props.reservedConcurrency };
     this.validate = new BundledFunction(this, 'Validate', {
       key: 'validate',
       bundleDir: props.bundleDirs.validate,
@@ -136,6 +141,20 @@ export class Rollout extends Construct {
       targets: [new targets.SfnStateMachine(this.stateMachine, { role: startRole })],
     });
 
+    // Step Functions' own status-change events (best effort): an execution that ended ABORTED,
+    // FAILED or TIMED_OUT may have left its canary weight on live; the traffic function removes it.
+    // EventBridge invokes Lambda asynchronously, and Lambda retries a failed or throttled attempt.
+    this.reconcileRule = new events.Rule(this, 'RolloutEnded', {
+      description: `${ROLLOUT_STATE_MACHINE_NAME} execution ended ABORTED/FAILED/TIMED_OUT -> reconcile alias live`,
+      eventPattern: toCdkEventPattern(reconcileEventPattern(stateMachineArn)),
+      targets: [
+        new targets.LambdaFunction(this.traffic.function, {
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
     acknowledge(
       this.stateMachine.role,
       'AwsSolutions-IAM5[Resource::*]',
@@ -145,7 +164,9 @@ export class Rollout extends Construct {
 }
 
 /** The pattern module speaks EventBridge JSON (`detail-type`); CDK's type spells it `detailType`. */
-export function toCdkEventPattern(pattern: ReturnType<typeof rolloutEventPattern>): events.EventPattern {
+export function toCdkEventPattern(
+  pattern: { 'detail-type': string[] } & Record<string, unknown>,
+): events.EventPattern {
   const { 'detail-type': detailType, ...rest } = pattern;
-  return { ...rest, detailType };
+  return { ...rest, detailType } as events.EventPattern;
 }
