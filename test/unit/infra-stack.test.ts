@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_MODEL_KEY, NO_MODEL_SHA256 } from '../../infra/recommend-service.js';
+import { UNSUCCESSFUL_END_STATUSES } from '../../statemachines/rollout-reconcile.js';
 import { ROLLOUT_STATE_MACHINE_NAME, rolloutEventPattern } from '../../statemachines/rollout-trigger.js';
 import { ROLLOUT_ASL_PATH, ROLLOUT_PLACEHOLDERS, substitute } from '../../statemachines/substitutions.js';
 import { FUNCTIONS, type FunctionKey, LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
@@ -588,5 +589,41 @@ describe('recommendation key', () => {
   it('the feedback function ships no onnxruntime and is small', () => {
     expect(FUNCTIONS.feedback.onnxruntime).toBe(false);
     expect(resources[functionId('feedback')]?.Properties?.MemorySize).toBeLessThanOrEqual(256);
+  });
+});
+
+describe('pipeline integrity', () => {
+  it('the reconcile rule sends executions that ended ABORTED/FAILED/TIMED_OUT to the traffic function', () => {
+    const trafficId = functionId('traffic');
+    const rules = Object.values(resources).filter(
+      (r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties).includes('aws.states'),
+    );
+    const reconcile = rules.find((r) =>
+      JSON.stringify(r.Properties?.Targets).includes(trafficId),
+    ) as unknown as {
+      Properties: { EventPattern: Record<string, unknown>; Targets: unknown[] };
+    };
+    expect(reconcile, 'a rule targeting the traffic function').toBeDefined();
+    const pattern = s.stack.resolve(reconcile.Properties.EventPattern) as {
+      source: string[];
+      'detail-type': string[];
+      detail: { status: string[]; stateMachineArn: unknown[] };
+    };
+    expect(pattern.source).toEqual(['aws.states']);
+    expect(pattern['detail-type']).toEqual(['Step Functions Execution Status Change']);
+    expect(pattern.detail.status).toEqual([...UNSUCCESSFUL_END_STATUSES]);
+    expect(JSON.stringify(pattern.detail.stateMachineArn)).toContain(ROLLOUT_STATE_MACHINE_NAME);
+    t.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [trafficId, 'Arn'] },
+    });
+  });
+
+  it('each rollout function has reserved concurrency; recommend has none', () => {
+    for (const key of ['validate', 'release', 'traffic'] as const) {
+      expect(resources[functionId(key)]?.Properties?.ReservedConcurrentExecutions).toBe(5);
+    }
+    expect(resources[functionId('recommend')]?.Properties?.ReservedConcurrentExecutions).toBeUndefined();
   });
 });
