@@ -33,6 +33,17 @@ const setting = <S extends z.ZodType, F extends Exclude<FunctionKey, 'recommend'
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const openFraction = z.coerce.number().gt(0).lt(1);
+/** A list of strategy names: comma-separated (environment, `-c`) or a JSON array (cdk.json). */
+const strategyList = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : v,
+  z.array(z.enum(STRATEGY_NAMES)).min(1),
+);
 
 export const SETTINGS = {
   // ── feedback: what POST /feedback accepts ──
@@ -78,6 +89,35 @@ export const SETTINGS = {
     schema: int(0, 86_400),
     aws: 3600,
     doc: 'longest bake an upload may ask for',
+  }),
+  // ── traffic: what an upload may ask for (the uploader picks the strategy; the deployment bounds it) ──
+  ALLOWED_STRATEGIES: setting({
+    fn: 'traffic',
+    schema: strategyList,
+    // Arrays, not strings: zod returns a default as is, unparsed.
+    aws: ['canary', 'linear', 'steps', 'ab'],
+    local: [...STRATEGY_NAMES],
+    doc: 'strategies an upload may name (comma-separated); on AWS not all-at-once, which skips every health gate. The first model of a new stack still goes all at once. Uploads naming another are refused in Plan (BadRolloutRequest)',
+  }),
+  MIN_BAKE_SECONDS: setting({
+    fn: 'traffic',
+    schema: int(0, 86_400),
+    aws: 60,
+    local: 0,
+    doc: 'shortest `interval` (bake per weight) an upload with a schedule may ask for; shorter ones are refused in Plan',
+  }),
+  MAX_FIRST_WEIGHT: setting({
+    fn: 'traffic',
+    schema: z.coerce.number().gt(0).max(1),
+    aws: 0.25,
+    local: 1,
+    doc: 'largest first candidate weight (canary, linear, steps, ab) an upload may ask for; larger ones are refused in Plan',
+  }),
+  MAX_AB_DURATION_SECONDS: setting({
+    fn: 'traffic',
+    schema: int(1, 86_400),
+    aws: 86_400,
+    doc: "longest `deadline` of an A/B experiment decided on evidence (decide=auto); longer ones are refused in Plan (a manual A/B is held until an operator's promote or abort)",
   }),
   GATE_MIN_SAMPLES: setting({
     fn: 'traffic',

@@ -23,6 +23,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { STRATEGY_NAMES } from '../../functions/rollout/strategies/index.js';
 import { type AwsClients, setClients } from '../../functions/shared/aws-clients.js';
 import { TARGETS } from '../../functions/shared/contract.js';
 import { METRICS } from '../../system/manifest.js';
@@ -32,6 +33,17 @@ import { METRICS } from '../../system/manifest.js';
  * alias `live` (weights, Description, RevisionId preconditions), Step Functions executions and
  * per-version metrics. Just the calls the rollout functions make, with AWS's error names.
  */
+
+/**
+ * The local cloud's permissive upload limits (system/settings.ts: ALLOWED_STRATEGIES, MIN_BAKE_SECONDS,
+ * MAX_FIRST_WEIGHT), for tests that exercise every strategy with short bakes; without them
+ * parseTrafficConfig applies AWS's.
+ */
+export const PERMISSIVE_LIMITS = {
+  ALLOWED_STRATEGIES: STRATEGY_NAMES.join(','),
+  MIN_BAKE_SECONDS: '0',
+  MAX_FIRST_WEIGHT: '1',
+};
 
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name });
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

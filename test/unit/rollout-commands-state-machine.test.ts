@@ -7,7 +7,7 @@ import { parseTrafficConfig } from '../../functions/rollout/traffic/config.js';
 import { createTrafficHandler } from '../../functions/rollout/traffic/handler.js';
 import { setClients } from '../../functions/shared/aws-clients.js';
 import { rolloutDefinition, rolloutSubstitutions } from '../../statemachines/substitutions.js';
-import { FakeAws, type FakeExecution } from '../support/rollout-fake-aws.js';
+import { FakeAws, type FakeExecution, PERMISSIVE_LIMITS } from '../support/rollout-fake-aws.js';
 
 /**
  * The rollback rule through the real ASL (aws-local-stepfunctions) with the real release and
@@ -22,7 +22,11 @@ const SM_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:hypermob-mode
 const subs = rolloutSubstitutions({ region: 'us-east-1', accountId: '123456789012' });
 const definition = JSON.parse(rolloutDefinition(subs));
 const stateMachine = new StateMachine(definition);
-const trafficConfig = parseTrafficConfig({ DEFAULT_ROLLOUT: 'canary', DEFAULT_INTERVAL_SECONDS: '0' });
+const trafficConfig = parseTrafficConfig({
+  ...PERMISSIVE_LIMITS,
+  DEFAULT_ROLLOUT: 'canary',
+  DEFAULT_INTERVAL_SECONDS: '0',
+});
 const releaseConfig = parseReleaseConfig({ UPDATE_WAIT_SECONDS: '2', PRETRAFFIC_PROBES: '1' });
 
 let aws: FakeAws;

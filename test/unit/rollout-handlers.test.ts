@@ -13,7 +13,7 @@ import { planStep } from '../../functions/rollout/traffic/plan-step.js';
 import { bakeWaitSeconds } from '../../functions/rollout/traffic/shift-step.js';
 import { setClients } from '../../functions/shared/aws-clients.js';
 import { UNPINNED_MODEL } from '../../system/manifest.js';
-import { FakeAws } from '../support/rollout-fake-aws.js';
+import { FakeAws, PERMISSIVE_LIMITS } from '../support/rollout-fake-aws.js';
 
 /** Handler steps with mocked clients (rollout-fake-aws.ts): the edges the ASL scenarios do not reach. */
 const BUCKET = 'hypermob-models';
@@ -73,7 +73,7 @@ describe('metric delay (metrics reach CloudWatch minutes after the call)', () =>
 });
 
 describe('plan step', () => {
-  const config = parseTrafficConfig({});
+  const config = parseTrafficConfig(PERMISSIVE_LIMITS);
   /** live on version 1, which serves a pinned model. */
   const serving = (modelKey = 'pinned/abc.model') => {
     aws.versions.set('1', { MODEL_KEY: modelKey });
@@ -94,6 +94,50 @@ describe('plan step', () => {
         },
       });
     }
+  });
+
+  it("AWS's limits refuse what the uploader may not pick, naming the limit, before anything changes", async () => {
+    const aws_ = parseTrafficConfig({});
+    const cases: [Record<string, string>, RegExp][] = [
+      [
+        { rollout: 'all-at-once' },
+        /rollout=all-at-once is not allowed on this deployment \(ALLOWED_STRATEGIES: canary, linear, steps, ab\)/,
+      ],
+      [{ rollout: 'canary', weight: '0.5' }, /first weight 0.5 is above MAX_FIRST_WEIGHT 0.25/],
+      [{ rollout: 'steps', weights: '30:60', interval: '600' }, /first weight 0.3 is above MAX_FIRST_WEIGHT/],
+      [{ rollout: 'linear', interval: '7' }, /interval 7 s is below MIN_BAKE_SECONDS 60 s/],
+      [
+        { rollout: 'ab', decide: 'auto', interval: '3600', deadline: '90000' },
+        /A\/B deadline 90000 s is above MAX_AB_DURATION_SECONDS 86400 s/,
+      ],
+    ];
+    for (const [metadata, reason] of cases) {
+      aws.objects.clear();
+      aws.put(BUCKET, 'm.onnx', 'abc', metadata);
+      await expect(planStep(event('m.onnx'), execution, aws_)).rejects.toMatchObject({
+        name: 'BadRolloutRequest',
+        message: expect.stringMatching(reason),
+      });
+      expect(aws.json(BUCKET, 'rollouts/e1.json'), JSON.stringify(metadata)).toBeUndefined();
+    }
+    aws.put(BUCKET, 'm.onnx', 'abc', { rollout: 'canary', weight: '0.2', interval: '60' });
+    await expect(planStep(event('m.onnx'), execution, aws_)).resolves.toMatchObject({ schedule: [0.2] });
+  });
+
+  it('a default strategy outside the allowed ones fails the cold start, naming both', () => {
+    expect(() => parseTrafficConfig({ DEFAULT_ROLLOUT: 'all-at-once' })).toThrow(
+      /DEFAULT_ROLLOUT all-at-once is not in ALLOWED_STRATEGIES \(canary, linear, steps, ab\)/,
+    );
+  });
+
+  it('an event naming another bucket is refused: only the model bucket starts rollouts', async () => {
+    aws.put('elsewhere', 'm.onnx', 'abc', { rollout: 'canary' });
+    const e = event('m.onnx') as { detail: { bucket: { name: string } } };
+    e.detail.bucket.name = 'elsewhere';
+    await expect(planStep(e, execution, config)).rejects.toMatchObject({
+      name: 'BadRolloutRequest',
+      message: expect.stringMatching(/s3:\/\/elsewhere is not the model bucket hypermob-models/),
+    });
   });
 
   it('reads metadata, builds the validate input and starts the lineage', async () => {

@@ -13,7 +13,7 @@ import { parseTrafficConfig } from '../../functions/rollout/traffic/config.js';
 import { createTrafficHandler } from '../../functions/rollout/traffic/handler.js';
 import { setClients } from '../../functions/shared/aws-clients.js';
 import { rolloutDefinition, rolloutSubstitutions } from '../../statemachines/substitutions.js';
-import { FakeAws, type FakeExecution } from '../support/rollout-fake-aws.js';
+import { FakeAws, type FakeExecution, PERMISSIVE_LIMITS } from '../support/rollout-fake-aws.js';
 
 /**
  * The real ASL, run by aws-local-stepfunctions, with the real release and traffic handlers over an
@@ -28,6 +28,7 @@ const definition = JSON.parse(rolloutDefinition(subs));
 const stateMachine = new StateMachine(definition);
 
 const trafficConfig = parseTrafficConfig({
+  ...PERMISSIVE_LIMITS,
   DEFAULT_ROLLOUT: 'canary',
   DEFAULT_INTERVAL_SECONDS: '0',
   GATE_MIN_SAMPLES: '10',

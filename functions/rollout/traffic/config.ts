@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { LIVE_ALIAS, METRICS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } from '../../../system/manifest.js';
-import { parseSettings } from '../../../system/settings.js';
+import { InvalidSettingsError, parseSettings } from '../../../system/settings.js';
 import type { GateThresholds } from './gate.js';
 import type { RolloutDefaults } from './metadata.js';
+import type { RolloutPolicy } from './rollout-policy.js';
 
 /**
  * The traffic function's configuration, read once per environment: the wiring (names from the
@@ -24,6 +25,8 @@ export interface TrafficConfig {
   target: { functionName: string; alias: string };
   bucket: string;
   defaults: RolloutDefaults;
+  /** What an upload may ask for (rollout-policy.ts). */
+  policy: RolloutPolicy;
   gate: GateThresholds;
   gatePeriodSeconds: number;
   /** How late metrics arrive: gates read up to now minus this, and bakes last at least this long. */
@@ -35,6 +38,12 @@ export function parseTrafficConfig(env: NodeJS.ProcessEnv): TrafficConfig {
   const blankless = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const w = trafficWiringSchema.parse(blankless);
   const e = parseSettings('traffic', env);
+  if (!e.ALLOWED_STRATEGIES.includes(e.DEFAULT_ROLLOUT)) {
+    // Else every upload without `rollout` metadata would be refused.
+    throw new InvalidSettingsError(
+      `invalid traffic configuration: DEFAULT_ROLLOUT ${e.DEFAULT_ROLLOUT} is not in ALLOWED_STRATEGIES (${e.ALLOWED_STRATEGIES.join(', ')})`,
+    );
+  }
   return {
     target: { functionName: w.RECOMMEND_FUNCTION_NAME, alias: w.LIVE_ALIAS },
     bucket: w.MODEL_BUCKET,
@@ -44,6 +53,12 @@ export function parseTrafficConfig(env: NodeJS.ProcessEnv): TrafficConfig {
       intervalSeconds: Math.min(e.DEFAULT_INTERVAL_SECONDS, e.MAX_INTERVAL_SECONDS),
       step: e.DEFAULT_STEP,
       maxIntervalSeconds: e.MAX_INTERVAL_SECONDS,
+    },
+    policy: {
+      allowedStrategies: e.ALLOWED_STRATEGIES,
+      minBakeSeconds: e.MIN_BAKE_SECONDS,
+      maxFirstWeight: e.MAX_FIRST_WEIGHT,
+      maxAbDurationSeconds: e.MAX_AB_DURATION_SECONDS,
     },
     gate: {
       minSamples: e.GATE_MIN_SAMPLES,

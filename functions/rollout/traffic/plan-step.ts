@@ -13,6 +13,7 @@ import type { TrafficConfig } from './config.js';
 import { startedMs, stateMachineArnOf } from './context.js';
 import { assertFitsExecution } from './duration.js';
 import { parseRolloutMetadata } from './metadata.js';
+import { assertAllowed } from './rollout-policy.js';
 
 /** The EventBridge "Object Created" event, as far as the rollout reads it. */
 export const objectCreatedSchema = z.object({
@@ -46,6 +47,12 @@ export async function planStep(
   if (!parsed.success)
     throw new BadRolloutRequestError(`not an S3 Object Created event: ${parsed.error.message}`);
   const { bucket, object } = parsed.data.detail;
+  if (bucket.name !== config.bucket) {
+    // Only the deployment's model bucket may start a rollout (a hand-made StartExecution could name any).
+    throw new BadRolloutRequestError(
+      `s3://${bucket.name} is not the model bucket ${config.bucket}; nothing is read from it`,
+    );
+  }
   const versionId = object['version-id'];
   let key = object.key;
   let out: HeadObjectCommandOutput;
@@ -61,6 +68,7 @@ export async function planStep(
     });
   }
   const requested = parseRolloutMetadata(out.Metadata ?? {}, config.defaults);
+  assertAllowed(requested, config.policy);
   assertFitsExecution(requested, config);
   const first = await servesNoModelYet(config);
   const request = first ? { ...requested, schedule: [], hold: false, experiment: undefined } : requested;
