@@ -38,7 +38,9 @@ async function startServer(
     region: 'us-east-1',
     accountId: '000000000000',
     awsEndpoint: 'http://127.0.0.1:1',
-    updateSettleMs: 400,
+    // Long enough that the calls made while the update is in progress (a cold invoke among them)
+    // finish inside it even on a loaded machine; the test then polls until it has settled.
+    updateSettleMs: 3000,
     cloudwatch,
   });
   const server = createServer(awsEndpoint({ lambda: svc, cloudwatch }));
@@ -164,10 +166,13 @@ describe('local Lambda API through the AWS SDK and CLI', () => {
     expect(
       await rejection(lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: FN, Timeout: 6 }))),
     ).toMatchObject({ name: 'ResourceConflictException', status: 409 });
-    await sleep(450);
-    expect(
-      (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: FN }))).LastUpdateStatus,
-    ).toBe('Successful');
+    let status = upd.LastUpdateStatus;
+    for (const deadline = Date.now() + 10_000; status === 'InProgress' && Date.now() < deadline; ) {
+      await sleep(100);
+      status = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: FN })))
+        .LastUpdateStatus;
+    }
+    expect(status).toBe('Successful');
     expect(decode((await lambda.send(new InvokeCommand({ FunctionName: FN }))).Payload).env.STAGE).toBe(
       'two',
     );

@@ -109,7 +109,9 @@ describe('local Lambda execution environments', () => {
   });
 
   it('starts more environments for overlapping calls, up to the limit, then queues', async () => {
-    const results = await Promise.all([1, 2, 3, 4, 5].map(() => call('2', { action: 'sleep', ms: 250 })));
+    // Each call lasts long enough (under the 1 s timeout) that the queued calls find the new
+    // environments ready instead of all being drained by the one warm environment.
+    const results = await Promise.all([1, 2, 3, 4, 5].map(() => call('2', { action: 'sleep', ms: 800 })));
     const pids = new Set(results.map((r) => r.body.pid));
     expect(pids.size).toBe(3);
     expect(svc.environments()['echo-env:2']).toBe(3);
