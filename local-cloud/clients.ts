@@ -4,7 +4,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 
 /**
  * SDK clients aimed at the local endpoint, for the bootstrap and the tests: the same wire APIs a
- * deployed script would use. Credentials are placeholders; the local cloud accepts any.
+ * deployed script would use. Credentials are placeholders: any key that is not a function name is an
+ * administrator to the local cloud (local-cloud/iam/).
  */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
