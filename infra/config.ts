@@ -87,6 +87,11 @@ export const contextSchema = z.object({
   /** Steady-state requests per second and burst for the `prod` stage. */
   throttleRateLimit: fromCli(z.coerce.number().positive().max(10_000).default(50)),
   throttleBurstLimit: fromCli(int(1, 5000).default(100)),
+  /**
+   * Principals (role or user ARNs) excepted, like the pipeline's roles, from the bucket policy's deny
+   * on writes under pinned/, golden/, reports/, rollouts/: whoever seeds the golden data.
+   */
+  pipelineAdminArns: fromCli(list.default([])),
   /** Browser origins allowed by CORS; empty = CORS off (no OPTIONS method, no headers). */
   corsAllowOrigins: fromCli(list.default([])),
   /** Attach a regional WAF web ACL that blocks bodies over 16 KB and rate-limits per IP (~$6/month). */

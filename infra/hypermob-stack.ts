@@ -1,9 +1,10 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { PIPELINE_WRITERS } from '../system/bucket-policy.js';
 import { type FunctionKey, MODEL_BUCKET_NAME } from '../system/manifest.js';
 import type { HypermobConfig } from './config.js';
-import { ModelBucket } from './model-bucket.js';
+import { applyBucketPolicy, ModelBucket, uploaderPolicy } from './model-bucket.js';
 import { Monitoring } from './monitoring.js';
 import { RecommendService } from './recommend-service.js';
 import { Rollout } from './rollout.js';
@@ -74,6 +75,12 @@ export class HypermobStack extends Stack {
       logRetention,
       reservedConcurrency: c.rolloutReservedConcurrency,
     });
+    // Only the pipeline (and the deployment's admins) may write the pipeline's prefixes.
+    applyBucketPolicy(this.models.bucket, [
+      ...PIPELINE_WRITERS.map((fn) => this.rollout[fn].role.roleArn),
+      ...c.pipelineAdminArns,
+    ]);
+    const uploader = uploaderPolicy(this, this.models.bucket);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stateMachine: this.rollout.stateMachine,
       latencyP99ThresholdMs: c.latencyP99ThresholdMs,
@@ -84,6 +91,10 @@ export class HypermobStack extends Stack {
     new CfnOutput(this, 'RecommendUrl', { value: `${this.service.api.url}recommend` });
     new CfnOutput(this, 'FeedbackUrl', { value: `${this.service.api.url}feedback` });
     new CfnOutput(this, 'ModelBucketName', { value: this.models.bucket.bucketName });
+    new CfnOutput(this, 'UploaderPolicyArn', {
+      value: uploader.managedPolicyArn,
+      description: 'attach to whoever uploads models: PutObject of *.onnx only',
+    });
     new CfnOutput(this, 'StateMachineArn', { value: this.rollout.stateMachine.stateMachineArn });
     new CfnOutput(this, 'OutcomesTopicArn', { value: this.monitoring.topic.topicArn });
   }

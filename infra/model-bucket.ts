@@ -1,7 +1,14 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge } from './nag.js';
+import {
+  BUCKET_POLICY,
+  bucketPolicyDocument,
+  ENFORCE_SSL,
+  uploaderPolicyDocument,
+} from '../system/bucket-policy.js';
+import { acknowledge, nagResourceText } from './nag.js';
 
 /**
  * Where data scientists upload models and the pipeline keeps its state (pinned copies, golden set,
@@ -74,6 +81,35 @@ export class ModelBucket extends Construct {
       );
     }
   }
+}
+
+/**
+ * The rest of system/bucket-policy.ts's statements on the bucket (enforceSSL adds ENFORCE_SSL
+ * itself), excepting these principals from the pipeline-prefix deny: the pipeline's roles and the
+ * deployment's admins (pipelineAdminArns, who seed golden/).
+ */
+export function applyBucketPolicy(bucket: s3.Bucket, exceptedArns: string[]): void {
+  const statements = BUCKET_POLICY.filter((s) => s !== ENFORCE_SSL);
+  for (const json of bucketPolicyDocument(bucket.bucketArn, statements, exceptedArns).Statement) {
+    bucket.addToResourcePolicy(iam.PolicyStatement.fromJson(json));
+  }
+}
+
+/**
+ * The managed policy an uploader's role or user attaches: PutObject of `*.onnx` keys (and listing);
+ * the bucket policy's deny keeps it out of the pipeline's prefixes.
+ */
+export function uploaderPolicy(scope: Construct, bucket: s3.IBucket): iam.ManagedPolicy {
+  const policy = new iam.ManagedPolicy(scope, 'UploaderPolicy', {
+    description: 'Upload models (*.onnx) to the model bucket; the bucket policy denies the pipeline prefixes',
+    document: iam.PolicyDocument.fromJson(uploaderPolicyDocument(bucket.bucketArn)),
+  });
+  acknowledge(
+    policy,
+    `AwsSolutions-IAM5[Resource::${nagResourceText(policy, bucket.bucketArn)}/*.onnx]`,
+    'uploads are any key ending in .onnx (the rollout trigger matches that suffix); object ARNs name keys that do not exist yet',
+  );
+  return policy;
 }
 
 /** aws-cdk-lib's fixed id for the bucket-notifications custom resource (aws-s3/lib/notifications-resource). */

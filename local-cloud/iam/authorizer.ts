@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { bucketPolicyDocument } from '../../system/bucket-policy.js';
+import { bucketPolicyDocument, localRoleArn, PIPELINE_WRITERS } from '../../system/bucket-policy.js';
 import {
   FUNCTIONS,
   type FunctionKey,
@@ -68,7 +68,11 @@ export function createAuthorizer(opts: AuthorizerOptions): Authorizer {
     initialModelKey: '',
     recommendationKeyArn: localSecretArn(region, accountId, RECOMMENDATION_KEY_SECRET_NAME),
   };
-  const bucketPolicy = bucketPolicyDocument(names.bucketArn);
+  const bucketPolicy = bucketPolicyDocument(
+    names.bucketArn,
+    undefined,
+    PIPELINE_WRITERS.map((fn) => localRoleArn(accountId, fn)),
+  );
   const inBucket = (resource: string) =>
     resource === names.bucketArn || resource.startsWith(`${names.bucketArn}/`);
 

@@ -37,7 +37,7 @@ export async function evaluate(policies: PolicySet, check: AccessCheck): Promise
         principal: policies.principalArn,
         action: check.action,
         resource: { resource: check.resource, accountId: policies.accountId },
-        contextVariables: CONTEXT,
+        contextVariables: { ...CONTEXT, ...principalContext(policies.principalArn) },
       },
       identityPolicies: [{ name: 'role', policy: policies.identityPolicy }],
       serviceControlPolicies: [],
@@ -57,6 +57,15 @@ export async function evaluate(policies: PolicySet, check: AccessCheck): Promise
   const analysis: RequestAnalysis | undefined =
     outcome.resultType === 'single' ? outcome.result.analysis : outcome.results[0]?.analysis;
   return { allowed: false, reason: denialReason(analysis, check.action) };
+}
+
+/**
+ * aws:PrincipalArn of a role session is the role's ARN, not the session's (IAM's global condition
+ * keys): `arn:aws:sts::<account>:assumed-role/<role>/<session>` → `arn:aws:iam::<account>:role/<role>`.
+ */
+function principalContext(principalArn: string): Record<string, string> {
+  const m = /^arn:aws:sts::(\d+):assumed-role\/([^/]+)\/[^/]+$/.exec(principalArn);
+  return { 'aws:PrincipalArn': m ? `arn:aws:iam::${m[1]}:role/${m[2]}` : principalArn };
 }
 
 /** AWS's phrases (IAM user guide, "Troubleshoot access denied error messages"). */

@@ -627,3 +627,46 @@ describe('pipeline integrity', () => {
     expect(resources[functionId('recommend')]?.Properties?.ReservedConcurrentExecutions).toBeUndefined();
   });
 });
+
+describe('model bucket: the pipeline prefixes and the uploader', () => {
+  it('the bucket policy carries system/bucket-policy.ts: deny writes under the pipeline prefixes except the pipeline roles', () => {
+    const policy = Object.values(resources).find(
+      (r) =>
+        r.Type === 'AWS::S3::BucketPolicy' &&
+        JSON.stringify(r.Properties).includes('OnlyThePipelineWritesItsPrefixes'),
+    );
+    expect(policy).toBeDefined();
+    const doc = s.stack.resolve(policy?.Properties?.PolicyDocument) as {
+      Statement: Record<string, unknown>[];
+    };
+    const deny = doc.Statement.find((x) => x.Sid === 'OnlyThePipelineWritesItsPrefixes') as {
+      Effect: string;
+      Action: string[];
+      Resource: unknown[];
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': unknown[] } };
+    };
+    expect(deny.Effect).toBe('Deny');
+    expect(deny.Action).toEqual(['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion']);
+    expect(JSON.stringify(deny.Resource)).toMatch(/pinned\/\*.*golden\/\*.*reports\/\*.*rollouts\/\*/);
+    const excepted = JSON.stringify(deny.Condition.ArnNotLike['aws:PrincipalArn']);
+    for (const key of ['validate', 'release', 'traffic'] as const) {
+      const fn = resources[functionId(key)]?.Properties as { Role: { 'Fn::GetAtt': [string, string] } };
+      expect(excepted).toContain(fn.Role['Fn::GetAtt'][0]);
+    }
+    const recommend = resources[functionId('recommend')]?.Properties as {
+      Role: { 'Fn::GetAtt': [string, string] };
+    };
+    expect(excepted).not.toContain(recommend.Role['Fn::GetAtt'][0]);
+  });
+
+  it('exports an uploader managed policy: PutObject of *.onnx only', () => {
+    t.hasOutput('UploaderPolicyArn', Match.anyValue());
+    t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'UploadModels', Action: 's3:PutObject', Resource: Match.anyValue() }),
+        ]),
+      },
+    });
+  });
+});
