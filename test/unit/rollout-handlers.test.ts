@@ -3,6 +3,7 @@ import { settledConfiguration } from '../../functions/rollout/release/function-c
 import { pinModel } from '../../functions/rollout/release/pin.js';
 import { releaseStep } from '../../functions/rollout/release/release-step.js';
 import { translateLambdaError } from '../../functions/rollout/shared/aws-errors.js';
+import { readLineage } from '../../functions/rollout/shared/lineage-store.js';
 import { readLive, writeLive } from '../../functions/rollout/shared/live-alias.js';
 import type { Plan } from '../../functions/rollout/shared/state.js';
 import { parseTrafficConfig } from '../../functions/rollout/traffic/config.js';
@@ -305,5 +306,25 @@ describe('lambda helpers', () => {
       periodSeconds: 60,
     });
     expect([w.start.getTime(), w.end.getTime()]).toEqual([60_000, 180_000]);
+  });
+});
+
+describe('lineage records are parsed on read', () => {
+  it('a corrupt record fails the step clearly (CorruptLineage naming the key), not deep inside it', async () => {
+    aws.put(BUCKET, 'rollouts/bad.json', '{"schemaVersion":1,"execution":"bad","kind":"upload"');
+    await expect(readLineage(BUCKET, 'bad')).rejects.toMatchObject({
+      name: 'CorruptLineage',
+      message: 'rollouts/bad.json is not JSON',
+    });
+    aws.put(
+      BUCKET,
+      'rollouts/odd.json',
+      JSON.stringify({ schemaVersion: 1, execution: 'odd', kind: 'upload', weights: 'x' }),
+    );
+    await expect(readLineage(BUCKET, 'odd')).rejects.toMatchObject({
+      name: 'CorruptLineage',
+      message: expect.stringMatching(/^rollouts\/odd.json is not a lineage record: .*weights/),
+    });
+    await expect(readLineage(BUCKET, 'missing')).resolves.toBeUndefined();
   });
 });

@@ -34,3 +34,11 @@ export class UpdateInProgressError extends Error {
 export class ConcurrentChangeError extends Error {
   override name = 'ConcurrentChange';
 }
+
+/**
+ * A lineage record (`rollouts/<execution>.json`) is not what the pipeline writes: hand-edited or
+ * corrupt. Named so a step fails with the key and the problem instead of deep inside an update.
+ */
+export class CorruptLineageError extends Error {
+  override name = 'CorruptLineage';
+}

@@ -1,7 +1,8 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3 } from '../../shared/aws-clients.js';
 import { isNotFound } from './aws-errors.js';
-import { type LineageRecord, lineageKey, newLineage } from './lineage.js';
+import { CorruptLineageError } from './errors.js';
+import { type LineageRecord, lineageKey, lineageRecordSchema, newLineage } from './lineage.js';
 
 /**
  * Read-modify-write of `rollouts/<execution>.json`. The steps of one execution run one after
@@ -12,11 +13,28 @@ export async function readLineage(bucket: string, execution: string): Promise<Li
   try {
     const out = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: lineageKey(execution) }));
     const text = (await out.Body?.transformToString()) ?? '';
-    return JSON.parse(text) as LineageRecord;
+    return parseLineage(text, lineageKey(execution));
   } catch (err) {
     if (isNotFound(err) || (err instanceof Error && err.name === 'NoSuchKey')) return undefined;
     throw err;
   }
+}
+
+/** The record as stored, checked at the boundary (lineage.ts, lineageRecordSchema). */
+export function parseLineage(text: string, key: string): LineageRecord {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new CorruptLineageError(`${key} is not JSON`);
+  }
+  const parsed = lineageRecordSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'record'}: ${i.message}`);
+    throw new CorruptLineageError(`${key} is not a lineage record: ${problems.slice(0, 5).join('; ')}`);
+  }
+  // Checked where the steps read it; the other fields are carried as the pipeline wrote them.
+  return parsed.data as unknown as LineageRecord;
 }
 
 export async function writeLineage(bucket: string, record: LineageRecord): Promise<void> {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { BUCKET_PREFIXES } from '../../../system/manifest.js';
 import type { StrategyParameters, TrafficPlan } from '../strategies/strategy.js';
 
@@ -81,6 +82,46 @@ export interface LineageRecord {
   looks?: LookRecord[];
   outcome: { status: OutcomeStatus; at: string; error?: string; cause?: string; by?: string };
 }
+
+const OUTCOMES = [
+  'in-progress',
+  'unchanged',
+  'completed',
+  'held',
+  'promoted',
+  'aborted',
+  'rolled-back',
+  'rollback-failed',
+  'superseded',
+  'reconciled',
+  'rejected',
+  'failed',
+] as const satisfies readonly OutcomeStatus[];
+
+/**
+ * What a stored record must hold for the steps to update it (lineage-store.ts parses on read).
+ * Loose objects: the fields the steps read are checked, everything else is carried as written.
+ */
+export const lineageRecordSchema = z.looseObject({
+  schemaVersion: z.literal(1),
+  execution: z.string().min(1),
+  kind: z.enum(['upload', 'command']),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  release: z.looseObject({ version: z.string() }).optional(),
+  weights: z.array(
+    z.looseObject({
+      at: z.string(),
+      primary: z.string(),
+      candidate: z.string().optional(),
+      weight: z.number(),
+      reason: z.string(),
+    }),
+  ),
+  gates: z.array(z.looseObject({})),
+  looks: z.array(z.looseObject({ look: z.number() })).optional(),
+  outcome: z.looseObject({ status: z.enum(OUTCOMES), at: z.string() }),
+});
 
 export function lineageKey(executionName: string): string {
   return `${LINEAGE_PREFIX}${executionName}.json`;
