@@ -69,11 +69,14 @@ export class FakeAws {
   objects = new Map<string, FakeObject>();
   latest = {
     env: {} as Record<string, string>,
+    /** CodeSha256 of $LATEST (a deployment changes it); each published version keeps its own. */
+    code: 'code-1',
     revision: 1,
     status: 'Successful' as string,
     pendingReads: 0,
   };
   versions = new Map<string, Record<string, string>>();
+  private versionCode = new Map<string, string>();
   alias:
     | { version: string; weights: Record<string, number>; description: string; revision: number }
     | undefined;
@@ -227,6 +230,7 @@ export class FakeAws {
       Version: version,
       Environment: { Variables: { ...env } },
       RevisionId: version === '$LATEST' ? `latest-${this.latest.revision}` : `v${version}`,
+      CodeSha256: version === '$LATEST' ? this.latest.code : this.versionCode.get(version),
       LastUpdateStatus: version === '$LATEST' ? this.latest.status : 'Successful',
       State: (this.pendingVersions.get(version) ?? 0) > 0 ? 'Pending' : 'Active',
     };
@@ -317,6 +321,7 @@ export class FakeAws {
       }
       const version = String(this.versions.size + 1);
       this.versions.set(version, { ...this.latest.env });
+      this.versionCode.set(version, this.latest.code);
       this.pendingVersions.set(version, this.publishLag);
       this.calls.push(`publish ${version}`);
       return this.configuration(version, this.latest.env);

@@ -4,6 +4,7 @@ import {
   modelEnvironment,
   pinnedKeyFor,
   sameEnvironment,
+  versionFingerprint,
 } from '../../functions/rollout/release/model-env.js';
 import { checkProbeAnswer, probeEvent } from '../../functions/rollout/release/probes.js';
 import { TARGETS } from '../../functions/shared/contract.js';
@@ -46,15 +47,46 @@ describe('model environment', () => {
     expect(sameEnvironment({ a: '1' }, { a: '1', b: '2' })).toBe(false);
   });
 
-  it('finds the newest published version serving the same bytes', () => {
+  it('finds the newest published version serving the same bytes with the same code and configuration', () => {
+    const now = versionFingerprint({
+      CodeSha256: 'code-2',
+      Environment: { Variables: { LOG_LEVEL: 'INFO' } },
+    });
     const versions = [
-      { version: '1', sha256: sha },
-      { version: '3', sha256: 'b'.repeat(64) },
-      { version: '10', sha256: sha.toUpperCase(), key: 'pinned/x' },
-      { version: '$LATEST', sha256: sha },
+      { version: '1', sha256: sha, fingerprint: now },
+      { version: '3', sha256: 'b'.repeat(64), fingerprint: now },
+      { version: '10', sha256: sha.toUpperCase(), key: 'pinned/x', fingerprint: now },
+      { version: '12', sha256: sha, fingerprint: 'older code' },
+      { version: '$LATEST', sha256: sha, fingerprint: now },
     ];
-    expect(findPublished(versions, sha)?.version).toBe('10');
-    expect(findPublished(versions, 'c'.repeat(64))).toBeUndefined();
+    expect(findPublished(versions, sha, now)?.version).toBe('10');
+    expect(findPublished(versions, 'c'.repeat(64), now)).toBeUndefined();
+    expect(findPublished(versions, sha, 'newer code')).toBeUndefined();
+  });
+
+  it('a fingerprint covers the code and every setting but the model', () => {
+    const base = {
+      CodeSha256: 'c1',
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      MemorySize: 1024,
+      Timeout: 10,
+      Environment: { Variables: { LOG_LEVEL: 'INFO', MODEL_SHA256: 'a', MODEL_KEY: 'pinned/a.model' } },
+    };
+    const f = versionFingerprint(base);
+    // Another model: the same fingerprint.
+    expect(
+      versionFingerprint({ ...base, Environment: { Variables: { LOG_LEVEL: 'INFO', MODEL_SHA256: 'b' } } }),
+    ).toBe(f);
+    for (const changed of [
+      { CodeSha256: 'c2' },
+      { MemorySize: 2048 },
+      { Timeout: 20 },
+      { Runtime: 'nodejs24.x' },
+      { Environment: { Variables: { LOG_LEVEL: 'DEBUG', MODEL_SHA256: 'a', MODEL_KEY: 'pinned/a.model' } } },
+    ]) {
+      expect(versionFingerprint({ ...base, ...changed }), JSON.stringify(changed)).not.toBe(f);
+    }
   });
 });
 

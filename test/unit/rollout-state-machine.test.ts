@@ -410,6 +410,28 @@ describe('rollout state machine', () => {
     expect(lineage('back').release).toMatchObject({ version: '1', reused: true });
   });
 
+  it("re-upload of an older model after the code or a setting changed publishes a new version with today's", async () => {
+    await bootstrap();
+    await start('v2', upload('car_fit_model.onnx', 'model-2', { rollout: 'all-at-once' })).done;
+    aws.latest.code = 'code-2'; // a deployment of new function code
+    const back = await start('back', upload('car_fit_model.onnx', 'model-1', { rollout: 'all-at-once' }))
+      .done;
+    expect(back.status).toBe('SUCCEEDED');
+    expect(lineage('back').release).toMatchObject({ version: '3', reused: false });
+    expect(aws.alias).toMatchObject({ version: '3', weights: {} });
+    aws.latest.env = { ...aws.latest.env, LOG_LEVEL: 'DEBUG' }; // a setting changed
+    await start('v2b', upload('car_fit_model.onnx', 'model-2', { rollout: 'all-at-once' })).done;
+    expect(lineage('v2b').release).toMatchObject({ version: '4', reused: false });
+    expect(aws.versions.get('4')?.LOG_LEVEL).toBe('DEBUG');
+    // Nothing changed since version 4 was published: its bytes reuse it (after model-1 went live on 5).
+    await start('one', upload('car_fit_model.onnx', 'model-1', { rollout: 'all-at-once' })).done;
+    expect(lineage('one').release).toMatchObject({ version: '5', reused: false });
+    const again = await start('again', upload('car_fit_model.onnx', 'model-2', { rollout: 'all-at-once' }))
+      .done;
+    expect(again.status).toBe('SUCCEEDED');
+    expect(lineage('again').release).toMatchObject({ version: '4', reused: true });
+  });
+
   it('waits out a $LATEST update in progress before publishing', async () => {
     aws.updateLag = 3;
     await bootstrap();

@@ -8,7 +8,7 @@ import {
 import { lambda } from '../../shared/aws-clients.js';
 import { lambdaCall } from '../shared/aws-errors.js';
 import { UpdateInProgressError } from '../shared/errors.js';
-import type { PublishedVersion } from './model-env.js';
+import { type PublishedVersion, versionFingerprint } from './model-env.js';
 
 export async function latestConfiguration(functionName: string): Promise<FunctionConfiguration> {
   return lambda().send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
@@ -96,25 +96,31 @@ export async function publish(functionName: string, cfg: FunctionConfiguration, 
   );
 }
 
-export async function publishedVersions(functionName: string): Promise<PublishedVersion[]> {
+/** Every published version, and $LATEST's fingerprint (model-env.ts, versionFingerprint). */
+export async function publishedVersions(
+  functionName: string,
+): Promise<{ versions: PublishedVersion[]; latest: string }> {
   const versions: PublishedVersion[] = [];
+  let latest = '';
   let marker: string | undefined;
   do {
     const page = await lambda().send(
       new ListVersionsByFunctionCommand({ FunctionName: functionName, Marker: marker, MaxItems: 50 }),
     );
     for (const v of page.Versions ?? []) {
-      if (v.Version && v.Version !== '$LATEST') {
+      if (v.Version === '$LATEST') latest = versionFingerprint(v);
+      else if (v.Version) {
         const vars = v.Environment?.Variables ?? {};
         versions.push({
           version: v.Version,
           sha256: vars.MODEL_SHA256,
           key: vars.MODEL_KEY,
           versionId: vars.MODEL_VERSION_ID,
+          fingerprint: versionFingerprint(v),
         });
       }
     }
     marker = page.NextMarker;
   } while (marker);
-  return versions;
+  return { versions, latest };
 }

@@ -46,12 +46,60 @@ export interface PublishedVersion {
   sha256?: string;
   key?: string;
   versionId?: string;
+  /** Everything but the model a version runs (versionFingerprint). */
+  fingerprint: string;
 }
 
-/** The newest published version already serving these bytes, if any (never `$LATEST`). */
-export function findPublished(versions: PublishedVersion[], sha256: string): PublishedVersion | undefined {
+/** What `versionFingerprint` reads of a function configuration (Lambda's FunctionConfiguration). */
+export interface RunConfiguration {
+  CodeSha256?: string | undefined;
+  Runtime?: string | undefined;
+  Handler?: string | undefined;
+  MemorySize?: number | undefined;
+  Timeout?: number | undefined;
+  Architectures?: string[] | undefined;
+  Layers?: { Arn?: string | undefined }[] | undefined;
+  Environment?: { Variables?: Record<string, string> | undefined } | undefined;
+}
+
+/**
+ * A version's code and configuration except its model (the MODEL_* variables a release sets): two
+ * versions with the same fingerprint and the same MODEL_SHA256 serve the same thing.
+ */
+export function versionFingerprint(c: RunConfiguration): string {
+  const env = Object.entries(c.Environment?.Variables ?? {})
+    .filter(([k]) => !k.startsWith('MODEL_'))
+    .sort(([a], [b]) => a.localeCompare(b));
+  return JSON.stringify([
+    c.CodeSha256,
+    c.Runtime,
+    c.Handler,
+    c.MemorySize,
+    c.Timeout,
+    c.Architectures ?? [],
+    (c.Layers ?? []).map((l) => l.Arn),
+    env,
+  ]);
+}
+
+/**
+ * The newest published version already serving these bytes with the function's current code and
+ * configuration (`latest`: $LATEST's fingerprint), if any (never `$LATEST`). A version published
+ * before the code or a setting changed is not reused: re-uploading an older model publishes a new
+ * version that runs it with today's code (docs/rollout.md, "Release").
+ */
+export function findPublished(
+  versions: PublishedVersion[],
+  sha256: string,
+  latest: string,
+): PublishedVersion | undefined {
   const matches = versions
-    .filter((v) => /^\d+$/.test(v.version) && v.sha256?.toLowerCase() === sha256.toLowerCase())
+    .filter(
+      (v) =>
+        /^\d+$/.test(v.version) &&
+        v.sha256?.toLowerCase() === sha256.toLowerCase() &&
+        v.fingerprint === latest,
+    )
     .sort((a, b) => Number(b.version) - Number(a.version));
   return matches[0];
 }

@@ -13,8 +13,9 @@ const releaseStateSchema = z.object({ plan: planSchema, validation: validationSc
 
 /**
  * Turns validated bytes into a published version of the recommend function, idempotently:
- * 1. a published version whose MODEL_SHA256 matches is reused (no new version); if it is already
- *    live with no extra weight the rollout ends "Unchanged";
+ * 1. a published version whose MODEL_SHA256 matches and whose code and other configuration equal
+ *    $LATEST's (model-env.ts, findPublished) is reused (no new version); if it is already live
+ *    with no extra weight the rollout ends "Unchanged";
  * 2. otherwise the bytes are pinned (pin.ts), MODEL_* set on $LATEST (other variables kept,
  *    RevisionId precondition), the update awaited, and $LATEST published under the RevisionId
  *    read after the wait — a concurrent release makes it fail with ConcurrentChange, never
@@ -31,7 +32,8 @@ export async function releaseStep(state: unknown, config: ReleaseConfig): Promis
     summary: summaryOf(validation),
   };
 
-  const reused = findPublished(await publishedVersions(fn), sha256);
+  const listed = await publishedVersions(fn);
+  const reused = findPublished(listed.versions, sha256, listed.latest);
   let release: Omit<Release, 'unchanged'>;
   if (reused) {
     release = {
