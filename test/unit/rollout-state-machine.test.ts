@@ -432,6 +432,23 @@ describe('rollout state machine', () => {
     expect(lineage('again').release).toMatchObject({ version: '4', reused: true });
   });
 
+  it('throttling (429) and an update in progress (409) during release are retried, not failed', async () => {
+    await bootstrap();
+    aws.failCall('PublishVersionCommand', 'TooManyRequestsException', { times: 2 });
+    aws.failCall('UpdateFunctionConfigurationCommand', 'ResourceConflictException', { times: 2 });
+    aws.failCall('ListVersionsByFunctionCommand', 'TooManyRequestsException');
+    const r = await start('busy', upload('car_fit_model.onnx', 'model-2', { rollout: 'all-at-once' })).done;
+    expect(r.status).toBe('SUCCEEDED');
+    expect(aws.calls.filter((c) => c.startsWith('fault '))).toEqual([
+      'fault ListVersionsByFunctionCommand TooManyRequestsException',
+      'fault UpdateFunctionConfigurationCommand ResourceConflictException',
+      'fault UpdateFunctionConfigurationCommand ResourceConflictException',
+      'fault PublishVersionCommand TooManyRequestsException',
+      'fault PublishVersionCommand TooManyRequestsException',
+    ]);
+    expect(aws.alias).toMatchObject({ version: '2', weights: {} });
+  });
+
   it('waits out a $LATEST update in progress before publishing', async () => {
     aws.updateLag = 3;
     await bootstrap();
