@@ -23,25 +23,42 @@ export class InferenceStoppedError extends Error {
   override name = 'InferenceStopped';
 }
 
-const CHILD_SOURCE = `
-const ort = require(process.argv[1]);
+/**
+ * The session lives in a worker thread of the child, so the child's main thread stays free while a
+ * native run blocks the worker: when the parent goes away (its environment was killed, or a test
+ * runner was), the IPC channel disconnects and the main thread kills its own process — a run that
+ * never ends cannot outlive its parent and keep a core busy. (SIGKILL, not process.exit(): exit
+ * waits for worker threads to stop, and a native run never checks.)
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const ort = require(workerData);
 let session;
-process.on('message', async (m) => {
+parentPort.on('message', async (m) => {
   try {
     if (m.op === 'load') {
       session = await ort.InferenceSession.create(m.bytes, m.options);
-      process.send({ id: m.id, inputMetadata: session.inputMetadata, outputMetadata: session.outputMetadata });
+      parentPort.postMessage({ id: m.id, inputMetadata: session.inputMetadata, outputMetadata: session.outputMetadata });
     } else {
       const feeds = { [m.input]: new ort.Tensor('float32', m.data, [m.rows, m.width]) };
       const t0 = performance.now();
       const out = (await session.run(feeds, [m.output]))[m.output];
       const runMs = performance.now() - t0;
-      process.send({ id: m.id, out: { type: out && out.type, dims: out && out.dims, data: out && out.data, runMs } });
+      parentPort.postMessage({ id: m.id, out: { type: out && out.type, dims: out && out.dims, data: out && out.data, runMs } });
     }
   } catch (e) {
-    process.send({ id: m.id, error: String((e && e.message) || e) });
+    parentPort.postMessage({ id: m.id, error: String((e && e.message) || e) });
   }
 });
+`;
+
+const CHILD_SOURCE = `
+const { Worker } = require('node:worker_threads');
+const worker = new Worker(${JSON.stringify(WORKER_SOURCE)}, { eval: true, workerData: process.argv[1] });
+worker.on('message', (r) => process.send(r));
+worker.on('error', (e) => { console.error(String((e && e.stack) || e)); process.exit(1); });
+process.on('message', (m) => worker.postMessage(m));
+process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
 `;
 
 interface Reply {
