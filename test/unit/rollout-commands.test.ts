@@ -66,9 +66,12 @@ describe('rollbackTarget', () => {
         '2',
       ),
     ).toBe('1');
-    expect(rollbackTarget([live('2', 1), bad('2', 2), live('1', 2), good('2', 3), live('2', 3), live('3', 4)], '3')).toBe(
-      '2',
-    );
+    expect(
+      rollbackTarget(
+        [live('2', 1), bad('2', 2), live('1', 2), good('2', 3), live('2', 3), live('3', 4)],
+        '3',
+      ),
+    ).toBe('2');
   });
 });
 
