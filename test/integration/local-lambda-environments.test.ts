@@ -109,12 +109,13 @@ describe('local Lambda execution environments', () => {
   });
 
   it('starts more environments for overlapping calls, up to the limit, then queues', async () => {
-    // Each call lasts long enough (under the 1 s timeout) that the queued calls find the new
-    // environments ready instead of all being drained by the one warm environment.
-    const results = await Promise.all([1, 2, 3, 4, 5].map(() => call('2', { action: 'sleep', ms: 800 })));
-    const pids = new Set(results.map((r) => r.body.pid));
-    expect(pids.size).toBe(3);
+    const results = await Promise.all([1, 2, 3, 4, 5].map(() => call('2', { action: 'sleep', ms: 300 })));
+    expect(results.every((r) => r.functionError === undefined)).toBe(true);
+    // Five overlapping calls start environments up to the limit (3) and queue the rest. Which
+    // environment serves which call depends on how fast each starts (a loaded machine may let the
+    // warm one drain the queue first), so the count of environments is asserted, not of pids.
     expect(svc.environments()['echo-env:2']).toBe(3);
+    expect(new Set(results.map((r) => r.body.pid)).size).toBeLessThanOrEqual(3);
   });
 
   it('stops idle environments and cleans their TMPDIR', async () => {
