@@ -109,6 +109,44 @@ export function createDurableStore(rootDirectory: string, tmpDirectory: string) 
       return path.join(tmpDirectory, `${Date.now()}-${randomBytes(8).toString('hex')}.tmp`);
     }
 
+    /**
+     * s3rver sizes a GET from a stat of the path and then opens the path: an overwrite renamed into
+     * place between the two served the new bytes cut to the old length (a reader saw truncated
+     * JSON). Real S3 serves one version whole, so open first and size the response from that file.
+     */
+    async getObject(bucket: string, key: string, options?: { start?: number; end?: number }) {
+      let handle: Awaited<ReturnType<typeof open>>;
+      try {
+        handle = await open(this.getResourcePath(bucket, key, 'object'), 'r');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw err;
+      }
+      try {
+        const { size } = await handle.stat();
+        const metadata = { ...(await this.getMetadata(bucket, key)), 'content-length': String(size) };
+        const lastByte = Math.max(0, size - 1);
+        const ranged = options !== undefined && (options.start !== undefined || options.end !== undefined);
+        const range = {
+          start: options?.start ?? 0,
+          end: Math.min(options?.end ?? Number.POSITIVE_INFINITY, lastByte),
+        };
+        if (range.start < 0 || range.end < range.start) {
+          await handle.close();
+          const object = new S3Object(bucket, key, null, metadata);
+          if (ranged) object.range = range;
+          return object;
+        }
+        const object = new S3Object(bucket, key, handle.createReadStream(range), metadata);
+        if (ranged) object.range = range;
+        return object;
+      } catch (err) {
+        await handle.close();
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw err;
+      }
+    }
+
     async putObject(object: S3ObjectLike): Promise<{ size: number; md5: string }> {
       const objectPath: string = this.getResourcePath(object.bucket, object.key, 'object');
       await mkdir(path.dirname(objectPath), { recursive: true });

@@ -44,6 +44,30 @@ async function getBytes(key: string): Promise<Buffer> {
 }
 
 describe('S3 through the local endpoint with default SDK settings', () => {
+  it('a GET during overwrites returns one version whole, never new bytes cut to the old length', async () => {
+    const key = 'race/record.json';
+    const version = (n: number) => JSON.stringify({ n, pad: 'x'.repeat(n * 40) });
+    await f.clients.s3.send(new PutObjectCommand({ Bucket: 'hypermob-models', Key: key, Body: version(0) }));
+    let writing = true;
+    const writer = (async () => {
+      for (let n = 1; n <= 60; n++)
+        await f.clients.s3.send(
+          new PutObjectCommand({ Bucket: 'hypermob-models', Key: key, Body: version(n) }),
+        );
+      writing = false;
+    })();
+    let reads = 0;
+    while (writing) {
+      const out = await f.clients.s3.send(new GetObjectCommand({ Bucket: 'hypermob-models', Key: key }));
+      const text = (await out.Body?.transformToString()) ?? '';
+      const parsed = JSON.parse(text) as { n: number };
+      expect(text).toBe(version(parsed.n));
+      reads++;
+    }
+    await writer;
+    expect(reads).toBeGreaterThan(0);
+  });
+
   it('stores a Buffer upload byte-exact (flexible checksum header)', async () => {
     const body = randomBytes(100_000);
     await f.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'small.bin', Body: body }));
