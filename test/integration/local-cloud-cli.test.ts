@@ -51,9 +51,15 @@ describe('hypermob local', () => {
       expect(existsSync(path.join(dataDir, 's3', 'hypermob-models'))).toBe(true);
 
       // The first start rolls the default model out through the pipeline: one outcome line, quietly.
-      expect(text).toMatch(/rollout \S+ car_fit_model\.onnx: live on version 1 \(all-at-once\)/);
-      expect(text).not.toMatch(/\b(START|END|REPORT) RequestId/);
-      expect(text).not.toMatch(/bundle: /);
+      // The line comes from the execution's end event, which may reach the terminal just after the
+      // banner: wait for it.
+      const outcome = /rollout \S+ car_fit_model\.onnx: live on version 1 \(all-at-once\)/;
+      for (const deadline = Date.now() + 30_000; !outcome.test(lines.join('\n')) && Date.now() < deadline; )
+        await new Promise((r) => setTimeout(r, 100));
+      const terminal = lines.join('\n');
+      expect(terminal).toMatch(outcome);
+      expect(terminal).not.toMatch(/\b(START|END|REPORT) RequestId/);
+      expect(terminal).not.toMatch(/bundle: /);
 
       const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
