@@ -8,5 +8,8 @@ export default defineConfig({
     // Integration suites start real servers on loopback; keep them from starving each other on 2 cores.
     fileParallelism: true,
     maxWorkers: 2,
+    // The integration tier runs real servers, rollouts and kill/restart cycles on a 2-core machine;
+    // a test that fails twice in a row fails the run (flaky ones are named in the closing notes).
+    retry: 1,
   },
 });
