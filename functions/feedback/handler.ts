@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { FEEDBACK_FUNCTION_NAME } from '../../system/manifest.js';
+import { writeLine } from '../shared/emf.js';
 import { readVerifyingKeys } from '../shared/recommendation-key.js';
 import { createFeedbackHandler } from './app.js';
 import { loadFeedbackConfig } from './config.js';
@@ -17,5 +18,5 @@ export const handler = createFeedbackHandler({
   keys,
   maxAgeSeconds: config.maxAgeSeconds,
   logger,
-  write: (line) => process.stdout.write(line),
+  write: writeLine, // the outcome EMF lines, as the recommend function writes its metrics
 });

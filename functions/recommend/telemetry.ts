@@ -1,16 +1,20 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRICS, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
+import { createEmfBatch } from '../shared/emf.js';
 
 /**
  * Structured JSON logs and CloudWatch EMF metrics. Dimensions: the served model's sha256 and the
  * executing function version, so a canary's numbers separate from the primary's and a degraded
  * environment (fallback sha) from a healthy one.
  *
- * Cost matters: one Powertools publish costs ~30 µs on this machine (it re-reads process.env on
+ * Cost matters: one Powertools publish cost ~30 µs on this machine (it re-reads process.env on
  * every store access and formats through console.log) — more than the inference itself
- * (docs/benchmarks.md). So:
- * - dimensions are default dimensions, reset only when the served model changes;
+ * (docs/benchmarks.md). So the documents are written by functions/shared/emf.ts (each value
+ * serialised as it is recorded, one string and one stdout write per document), in exactly the shape
+ * Powertools Metrics wrote them: dimension set [service, FunctionVersion, ModelSha256] with
+ * service = hypermob-recommend, units Milliseconds and Count, POWERTOOLS_METRICS_DISABLED (or,
+ * without it, POWERTOOLS_DEV) turns them off. And:
+ * - dimensions are set once and reset only when the served model changes;
  * - `Latency` is the one metric on every request (its SampleCount is the request count, the
  *   denominator of every rate); counters are added only when non-zero: error rate =
  *   Errors.Sum / Latency.SampleCount;
@@ -44,47 +48,66 @@ export interface RequestMetrics {
 export interface MetricsOptions {
   flushIntervalMs?: number;
   now?: () => number;
+  /** Where EMF lines go (default: stdout). */
+  write?: (line: string) => void;
+  /** Default: from the environment, as Powertools Metrics read it (metricsDisabled). */
+  disabled?: boolean;
 }
+
+const TRUE = new Set(['1', 'y', 'yes', 't', 'true', 'on']);
+
+/**
+ * Powertools Metrics' switch: POWERTOOLS_METRICS_DISABLED when set (1/y/yes/t/true/on disable),
+ * else POWERTOOLS_DEV (dev mode disables metrics).
+ */
+export function metricsDisabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  const disabled = env.POWERTOOLS_METRICS_DISABLED;
+  if (disabled !== undefined) return TRUE.has(disabled.trim().toLowerCase());
+  return TRUE.has((env.POWERTOOLS_DEV ?? '').trim().toLowerCase());
+}
+
+// Metric indices in the batch; the declaration order of a document.
+const LATENCY = 0;
+const CLIENT_ERRORS = 1;
+const CLAMPS = 2;
+const ERRORS = 3;
+const DEGRADED = 4;
 
 export function createMetrics(
   namespace: string,
   functionVersion: string,
-  { flushIntervalMs = 1000, now = Date.now }: MetricsOptions = {},
+  { flushIntervalMs = 1000, now = Date.now, write, disabled = metricsDisabled() }: MetricsOptions = {},
 ): RequestMetrics {
-  const metrics = new Metrics({ namespace, serviceName: SERVICE_NAME });
+  const batch = createEmfBatch({
+    namespace,
+    dimensions: ['service', METRICS.dimensions.functionVersion, METRICS.dimensions.modelSha256],
+    metrics: [
+      { name: 'Latency', unit: 'Milliseconds' },
+      { name: 'ClientErrors', unit: 'Count' },
+      { name: 'Clamps', unit: 'Count' },
+      { name: 'Errors', unit: 'Count' },
+      { name: 'DegradedResponses', unit: 'Count' },
+    ],
+    flushIntervalMs,
+    ...(write ? { write } : {}),
+    disabled,
+  });
   let sha: string | undefined;
-  let lastFlush = Number.NEGATIVE_INFINITY;
-  let oldestBuffered: number | undefined;
-
-  function flush(): void {
-    if (oldestBuffered === undefined) return;
-    metrics.setTimestamp(oldestBuffered);
-    metrics.publishStoredMetrics();
-    oldestBuffered = undefined;
-  }
 
   return {
     publish(o) {
       const t = now();
       if (o.modelSha256 !== sha) {
-        flush(); // buffered values belong to the previous model's dimensions
         sha = o.modelSha256;
-        metrics.setDefaultDimensions({
-          [METRICS.dimensions.functionVersion]: functionVersion,
-          [METRICS.dimensions.modelSha256]: sha,
-        });
+        batch.setDimensions([SERVICE_NAME, functionVersion, sha]); // flushes the previous model's values
       }
-      oldestBuffered ??= t;
-      metrics.addMetric('Latency', MetricUnit.Milliseconds, o.latencyMs);
-      if (o.status >= 500) metrics.addMetric('Errors', MetricUnit.Count, 1);
-      else if (o.status >= 400) metrics.addMetric('ClientErrors', MetricUnit.Count, 1);
-      if (o.clamps > 0) metrics.addMetric('Clamps', MetricUnit.Count, o.clamps);
-      if (o.degraded) metrics.addMetric('DegradedResponses', MetricUnit.Count, 1);
-      if (t - lastFlush >= flushIntervalMs) {
-        flush();
-        lastFlush = t;
-      }
+      batch.add(LATENCY, o.latencyMs, t);
+      if (o.status >= 500) batch.add(ERRORS, 1, t);
+      else if (o.status >= 400) batch.add(CLIENT_ERRORS, 1, t);
+      if (o.clamps > 0) batch.add(CLAMPS, o.clamps, t);
+      if (o.degraded) batch.add(DEGRADED, 1, t);
+      batch.commit(t);
     },
-    flush,
+    flush: () => batch.flush(),
   };
 }
