@@ -77,9 +77,12 @@ type Args = z.infer<typeof argsSchema>;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Environment for Debian's interpreter: no pyenv/virtualenv variables, no .pyc in the repository. */
+/**
+ * Environment for Debian's interpreter, which runs with -B (no .pyc beside the scripts), -E (no
+ * PYTHON* variables, e.g. from pyenv) and -s (no user site-packages): Debian's dist-packages only.
+ */
 function pythonEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1', ...extra };
+  return { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', ...extra };
 }
 
 function missingPythonModules(): string | undefined {
