@@ -13,6 +13,8 @@ import { createLogger, createMetrics } from './telemetry.js';
  * request of every new environment.
  */
 
+const BENCH_PHASE_HOOK = Symbol.for('hypermob.bench.recommendPhase');
+
 const config = loadConfig();
 const logger = createLogger(config.functionVersion);
 const metrics = createMetrics(config.metricsNamespace, config.functionVersion, {
@@ -43,10 +45,15 @@ signingKey?.catch(() => undefined); // awaited below; not an unhandled rejection
 // error surfaces again (and is logged) on the request that asks for the model.
 await provider.get().catch(() => undefined);
 
+// `npm run bench:recommend -- --breakdown` times the phases of each request through this hook, set
+// by its environment process before importing the bundle; never set on Lambda.
+const onPhase = (globalThis as { [BENCH_PHASE_HOOK]?: (phase: number) => void })[BENCH_PHASE_HOOK];
+
 export const handler = createRecommendHandler({
   config,
   provider,
   logger,
   metrics,
   ...(signingKey ? { signingKey: await signingKey } : {}),
+  ...(typeof onPhase === 'function' ? { onPhase } : {}),
 });

