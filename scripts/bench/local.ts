@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -12,13 +12,17 @@ import {
   PublishVersionCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
+import { Command } from 'commander';
+import { z } from 'zod';
 import { localClients } from '../../local-cloud/clients.js';
 import { RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
 
 /**
  * `npm run bench:local`: POST /recommend through the local API front (API event → Lambda alias →
- * execution environment → ONNX) with autocannon at concurrency 1 and 32, and the cold start of a
- * freshly published version's first environment. Each figure is the median of 3 runs.
+ * execution environment → ONNX) and, back to back in each run, a bare Node http server that parses
+ * the same body (its floor, scripts/bench/bare-server.mjs): autocannon at 32 connections and a
+ * sequential loop at 1, then the cold start of a freshly published version's first environment.
+ * Figures are medians of `--runs` runs; `--json` prints them as one object.
  */
 const require = createRequire(import.meta.url);
 // biome-ignore lint/suspicious/noExplicitAny: autocannon ships no types.
@@ -85,16 +89,9 @@ async function sequential(url: string, durationS: number) {
   return { p50: q(0.5), p99: q(0.99), rps: times.length / durationS };
 }
 
-/**
- * The cloud runs in its own process (as under `npm start`): autocannon in the same event loop would
- * halve what the server can do and measure the load generator instead.
- */
-async function startChild(dataDir: string) {
-  const script = fileURLToPath(new URL('../../local-cloud/child.ts', import.meta.url));
-  const opts = { dataDir, awsPort: 0, apiPort: 0, functions: ['recommend'], rollout: false };
-  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(opts)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** A child process that prints one JSON line once it listens; SIGTERM stops it. */
+async function startProcess<T>(args: string[], what: string) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   // Its log (START/END/REPORT per invocation) is drained and only the tail kept, for errors.
   const tail: string[] = [];
   createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (l) => {
@@ -103,71 +100,146 @@ async function startChild(dataDir: string) {
   });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`local cloud exited with ${code}:\n${tail.join('\n')}`)));
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}:\n${tail.join('\n')}`)));
   });
-  const endpoints = JSON.parse(line) as { awsEndpoint: string; apiEndpoint: string };
   const stop = () =>
     new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
-  return { ...endpoints, stop };
+  return { ...(JSON.parse(line) as T), stop };
 }
 
+/**
+ * The cloud runs in its own process (as under `npm start`): autocannon in the same event loop would
+ * halve what the server can do and measure the load generator instead.
+ */
+function startCloud(dataDir: string, cpuProfDir?: string) {
+  const script = fileURLToPath(new URL('../../local-cloud/child.ts', import.meta.url));
+  const opts = { dataDir, awsPort: 0, apiPort: 0, functions: ['recommend'], rollout: false };
+  const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
+  return startProcess<{ awsEndpoint: string; apiEndpoint: string }>(
+    [...prof, '--import', 'tsx', script, JSON.stringify(opts)],
+    'local cloud',
+  );
+}
+
+function startBare() {
+  const script = fileURLToPath(new URL('./bare-server.mjs', import.meta.url));
+  return startProcess<{ url: string }>([script], 'bare server');
+}
+
+const argsSchema = z.object({
+  runs: z.coerce.number().int().min(1).max(20),
+  duration: z.coerce.number().positive(),
+  json: z.boolean().default(false),
+  cpuProf: z.string().optional(),
+});
+
 async function main() {
+  const program = new Command('bench:local')
+    .option('--runs <n>', 'repeats of each measurement (medians are reported)', String(REPEATS))
+    .option('--duration <s>', 'seconds per measurement', String(DURATION_S))
+    .option('--json', 'print one JSON object with the figures')
+    .option('--cpu-prof <dir>', "write a V8 CPU profile of the local cloud's process into <dir>")
+    .parse();
+  const args = argsSchema.parse(program.opts());
+  const say = (line: string) => process.stderr.write(`${line}\n`);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'hypermob-bench-'));
-  const cloud = await startChild(dataDir);
+  const cloud = await startCloud(dataDir, args.cpuProf);
+  const bare = await startBare();
   const clients = localClients(cloud.awsEndpoint, 'us-east-1');
+  const loadBefore = loadavg()[0] as number;
   try {
     const url = `${cloud.apiEndpoint}/recommend`;
-    console.log(`warming up ${url} …`);
+    say(`warming up ${url} and ${bare.url} …`);
     await load(url, 32, 2);
+    await load(bare.url, 32, 1);
 
-    const rows: string[] = [];
-    for (const connections of [1, 32]) {
-      const runs = [];
-      for (let i = 0; i < REPEATS; i++) {
-        const r =
-          connections === 1 ? await sequential(url, DURATION_S) : await load(url, connections, DURATION_S);
-        console.log(
-          `  c=${connections} run ${i + 1}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.rps.toFixed(0)} req/s`,
-        );
-        runs.push(r);
-      }
-      rows.push(
-        `| ${connections} | ${median(runs.map((r) => r.p50)).toFixed(2)} | ${median(runs.map((r) => r.p99)).toFixed(2)} | ${median(runs.map((r) => r.rps)).toFixed(0)} |`,
+    // Each repeat measures both servers back to back, so their ratio is taken in the same minutes.
+    type Fig = { p50: number; p99: number; rps: number };
+    const runs: { local: Record<'c1' | 'c32', Fig>; bare: Record<'c1' | 'c32', Fig> }[] = [];
+    for (let i = 0; i < args.runs; i++) {
+      const run = {
+        local: { c1: await sequential(url, args.duration), c32: await load(url, 32, args.duration) },
+        bare: { c1: await sequential(bare.url, args.duration), c32: await load(bare.url, 32, args.duration) },
+      };
+      say(
+        `  run ${i + 1}: c=32 ${run.local.c32.rps.toFixed(0)} req/s vs bare ${run.bare.c32.rps.toFixed(0)} (${pct(run.local.c32.rps / run.bare.c32.rps)}); ` +
+          `c=1 p50 ${run.local.c1.p50.toFixed(3)} ms vs bare ${run.bare.c1.p50.toFixed(3)} ms`,
       );
+      runs.push(run);
     }
-
     const cold: number[] = [];
-    for (let i = 0; i < REPEATS; i++) cold.push(await coldStart(clients, i));
-    console.log('');
-    console.log(
-      `POST /recommend through the local API front (${DURATION_S} s per run, median of ${REPEATS} runs)`,
-    );
-    console.log('');
-    console.log(
-      `load average at the end: ${(await import('node:os'))
-        .loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')}`,
-    );
-    console.log('| concurrency | p50 ms | p99 ms | req/s |');
-    console.log('| --- | --- | --- | --- |');
-    for (const r of rows) console.log(r);
-    console.log('');
-    console.log(
-      `Cold start of a new version's first environment (Invoke until response, incl. model load): median ${median(cold).toFixed(0)} ms (runs: ${cold.map((c) => c.toFixed(0)).join(', ')})`,
-    );
+    for (let i = 0; i < args.runs; i++) cold.push(await coldStart(clients, i, say));
+
+    const m = (f: (r: (typeof runs)[number]) => number) => median(runs.map(f));
+    const result = {
+      bench: 'local',
+      at: new Date().toISOString(),
+      machine: machine(loadBefore),
+      runs: args.runs,
+      duration_s: args.duration,
+      rps_c32: m((r) => r.local.c32.rps),
+      bare_rps_c32: m((r) => r.bare.c32.rps),
+      ratio_rps_c32: m((r) => r.local.c32.rps / r.bare.c32.rps),
+      p50_ms_c32: m((r) => r.local.c32.p50),
+      p99_ms_c32: m((r) => r.local.c32.p99),
+      bare_p50_ms_c32: m((r) => r.bare.c32.p50),
+      p50_ms_c1: m((r) => r.local.c1.p50),
+      p99_ms_c1: m((r) => r.local.c1.p99),
+      rps_c1: m((r) => r.local.c1.rps),
+      bare_p50_ms_c1: m((r) => r.bare.c1.p50),
+      bare_p99_ms_c1: m((r) => r.bare.c1.p99),
+      bare_rps_c1: m((r) => r.bare.c1.rps),
+      cold_start_ms: median(cold),
+      per_run: runs,
+      cold_start_runs_ms: cold,
+    };
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return;
+    }
+    const lines = [
+      `POST /recommend through the local API front vs a bare Node http server, ${args.duration} s per measurement, median of ${args.runs} runs`,
+      `machine: ${result.machine.cpus} CPUs, ${result.machine.cpu}; Node ${result.machine.node}; load average before/after ${result.machine.load_before} / ${result.machine.load_after}`,
+      '',
+      '| | local API | bare http | local / bare |',
+      '| --- | --- | --- | --- |',
+      `| req/s, 32 connections | ${result.rps_c32.toFixed(0)} | ${result.bare_rps_c32.toFixed(0)} | ${pct(result.ratio_rps_c32)} |`,
+      `| p50 / p99 ms, 32 connections | ${result.p50_ms_c32} / ${result.p99_ms_c32} | ${result.bare_p50_ms_c32} / – | |`,
+      `| p50 / p99 ms, 1 connection | ${result.p50_ms_c1.toFixed(3)} / ${result.p99_ms_c1.toFixed(3)} | ${result.bare_p50_ms_c1.toFixed(3)} / ${result.bare_p99_ms_c1.toFixed(3)} | |`,
+      `| req/s, 1 connection | ${result.rps_c1.toFixed(0)} | ${result.bare_rps_c1.toFixed(0)} | ${pct(result.rps_c1 / result.bare_rps_c1)} |`,
+      '',
+      `Cold start of a new version's first environment (Invoke until response, incl. model load): median ${result.cold_start_ms.toFixed(0)} ms (runs: ${cold.map((c) => c.toFixed(0)).join(', ')})`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     for (const c of Object.values(clients)) c.destroy();
-    await cloud.stop();
+    await Promise.all([cloud.stop(), bare.stop()]);
     await rm(dataDir, { recursive: true, force: true });
   }
 }
 
+const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
+
+function machine(loadBefore: number) {
+  return {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    load_before: loadBefore.toFixed(2),
+    load_after: (loadavg()[0] as number).toFixed(2),
+  };
+}
+
 /** Publish a version with a changed environment, then time its first invocation (a cold start). */
-async function coldStart(clients: ReturnType<typeof localClients>, i: number): Promise<number> {
+async function coldStart(
+  clients: ReturnType<typeof localClients>,
+  i: number,
+  say: (line: string) => void,
+): Promise<number> {
   const current = await clients.lambda.send(
     new GetFunctionConfigurationCommand({ FunctionName: RECOMMEND_FUNCTION_NAME }),
   );
@@ -211,7 +283,7 @@ async function coldStart(clients: ReturnType<typeof localClients>, i: number): P
   const status = JSON.parse(Buffer.from(r.Payload ?? []).toString()).statusCode;
   if (r.FunctionError || status !== 200)
     throw new Error(`cold invoke of version ${Version} failed (${status})`);
-  console.log(`  cold start version ${Version}: ${ms.toFixed(0)} ms`);
+  say(`  cold start version ${Version}: ${ms.toFixed(0)} ms`);
   return ms;
 }
 
