@@ -183,7 +183,7 @@ export async function startLocalCloud(opts: LocalCloudOptions): Promise<LocalClo
   health.parts.stepFunctions = 'ok';
 
   const api = createApiFront({
-    invoke: (name, qualifier, payload) => lambda.invoke(name, qualifier, payload),
+    invoke: (name, qualifier, event) => lambda.invokeEvent(name, qualifier, event),
     accountId,
     health: () => health,
     aws: { endpoint: awsEndpointUrl, region },

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { targetDashboard } from '../../operator/dashboard/for-target.js';
+import { DASHBOARD_PATH } from '../../operator/dashboard/handler.js';
 import { TIMING } from '../../operator/dashboard/timing.js';
 import { FEEDBACK_FUNCTION_NAME, LIVE_ALIAS, RECOMMEND_FUNCTION_NAME } from '../../system/manifest.js';
 import type { Log } from '../log.js';
-import type { Invoke } from '../sfn/task-handlers.js';
 import {
   badGateway,
   fromProxyResult,
@@ -20,7 +20,12 @@ import {
  * (operator/dashboard/) over it. Unknown routes answer like API Gateway does (403).
  */
 export interface ApiFrontOptions {
-  invoke: Invoke;
+  /** Lambda's Invoke with an event object (LambdaService.invokeEvent): the result's payload is the function's JSON. */
+  invoke: (
+    functionName: string,
+    qualifier: string,
+    event: object,
+  ) => Promise<{ executedVersion: string; functionError?: string; payload: Buffer }>;
   accountId: string;
   health: () => { ready: boolean };
   /** The local cloud's AWS endpoint and region, which the dashboard reads. */
@@ -46,15 +51,19 @@ export function createApiFront(opts: ApiFrontOptions) {
       ...TIMING.local,
     });
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (dashboard && (await dashboard.handle(req, res))) return;
-    const url = new URL(req.url ?? '/', 'http://local');
+    // The path without parsing a URL: this runs for every request the local API serves.
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const pathname = q < 0 ? target : target.slice(0, q);
+    if (dashboard && pathname.startsWith(DASHBOARD_PATH) && (await dashboard.handle(req, res))) return;
     let response: HttpResponse;
-    if (url.pathname === '/health' && req.method === 'GET') {
+    if (pathname === '/health' && req.method === 'GET') {
       const h = opts.health();
       response = jsonResponse(h.ready ? 200 : 503, h);
-    } else if (Object.hasOwn(ROUTES, url.pathname) && req.method === 'POST') {
+    } else if (Object.hasOwn(ROUTES, pathname) && req.method === 'POST') {
       const body = await readLimited(req, MAX_BODY_BYTES);
-      response = body ? await proxy(req, url, body) : tooLarge();
+      const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
+      response = body ? await proxy(req, pathname, query, body) : tooLarge();
     } else {
       req.resume();
       response = jsonResponse(403, { message: 'Missing Authentication Token' });
@@ -63,13 +72,20 @@ export function createApiFront(opts: ApiFrontOptions) {
     res.end(response.body);
   };
 
-  async function proxy(req: IncomingMessage, url: URL, body: Buffer): Promise<HttpResponse> {
-    const route = ROUTES[url.pathname] as { fn: string; qualifier: string };
+  async function proxy(
+    req: IncomingMessage,
+    pathname: string,
+    query: URLSearchParams,
+    body: Buffer,
+  ): Promise<HttpResponse> {
+    const route = ROUTES[pathname] as { fn: string; qualifier: string };
+    // Far under Lambda's 6 MB invoke limit: the body is at most MAX_BODY_BYTES and Node caps the
+    // headers at 16 KB, which is why the event can go to the function without a size check.
     const event = proxyEvent({
       method: 'POST',
-      path: url.pathname,
-      resource: url.pathname,
-      query: url.searchParams,
+      path: pathname,
+      resource: pathname,
+      query,
       headers: req.headers,
       rawHeaders: req.rawHeaders,
       body,
@@ -78,7 +94,7 @@ export function createApiFront(opts: ApiFrontOptions) {
       apiId: API_ID,
     });
     try {
-      const r = await opts.invoke(route.fn, route.qualifier, Buffer.from(JSON.stringify(event)));
+      const r = await opts.invoke(route.fn, route.qualifier, event);
       const mapped = r.functionError ? badGateway() : fromProxyResult(r.payload);
       if (r.functionError)
         opts.log?.(`api: ${route.fn} failed: ${r.payload.toString('utf8').slice(0, 300)}`, 'error');
@@ -91,20 +107,26 @@ export function createApiFront(opts: ApiFrontOptions) {
   }
 }
 
-/** The body, or undefined once it exceeds `limit` (the rest is discarded, not buffered). */
-async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+/**
+ * The body, or undefined once it exceeds `limit` (the rest is discarded, not buffered). Events, not
+ * `for await`: the async iterator costs several promises per request on the hot path.
+ */
+function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) {
     req.resume();
-    return undefined;
+    return Promise.resolve(undefined);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let over = false;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) over = true;
-    if (!over) chunks.push(chunk as Buffer);
-  }
-  return over ? undefined : Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.once('end', () =>
+      resolve(size > limit ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)),
+    );
+    req.once('error', reject);
+  });
 }

@@ -11,6 +11,13 @@ import { functionCredentials } from '../iam/credentials.js';
  * version (its code, environment variables and TMPDIR), handling one invocation at a time, reused
  * while warm, stopped after `idleMs` without work. Overlapping calls get more environments, up to
  * `maxPerVersion`; beyond that they queue. A timeout or crash discards the environment.
+ *
+ * Pipelining: once a version has all the environments it may have and all are warm, queued calls
+ * are sent ahead to the least busy environment, up to `PIPELINE_DEPTH` each. The environment still
+ * runs them one at a time (runtime/worker.mjs), but the next starts without a round trip through
+ * this process, and several calls and results share one pipe read or write. Under load that round
+ * trip, not the handler, bounded throughput (docs/benchmarks.md). A call waiting in an environment
+ * that is discarded (timeout, crash) has not started and goes back to the queue.
  */
 export interface EnvironmentSpec {
   functionName: string;
@@ -46,11 +53,29 @@ export interface EnvironmentManagerOptions {
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'runtime', 'worker.mjs');
 
 interface Job {
-  payload: string;
+  /** The event: JSON text, or an object built in this process (serialised once, by the IPC channel). */
+  payload: string | object;
   requestId: string;
   invokedArn: string;
   resolve: (o: InvokeOutcome) => void;
 }
+
+/** What runtime/worker.mjs sends: ready, initError, a result (r) or error (e), or several (d). */
+interface WorkerMessage {
+  t: string;
+  i?: number;
+  p?: string;
+  u?: number;
+  c?: WorkerMessage[];
+}
+
+/** A job sent to an environment; `seq` matches its result message. */
+interface SentJob extends Job {
+  seq: number;
+}
+
+/** Calls one environment holds at most: the running one and those sent ahead of it. */
+const PIPELINE_DEPTH = 4;
 
 let envCounter = 0;
 const MEMORY_CHECK_MS = 200;
@@ -80,7 +105,9 @@ class Environment {
   /** No longer takes work (killed or exited). */
   dead = false;
   exited = false;
-  job: (Job & { started: number; timer: NodeJS.Timeout; seq: number }) | undefined;
+  /** The call the environment is running (the oldest sent), and those sent after it, in order. */
+  job: (SentJob & { started: number; timer: NodeJS.Timeout }) | undefined;
+  readonly waiting: SentJob[] = [];
   lastUsed = Date.now();
   private seq = 0;
   private readonly spawnedAt = performance.now();
@@ -131,7 +158,7 @@ class Environment {
         }
       });
     }
-    this.child.on('message', (msg: { t: string; i?: number; p?: string }) => this.onMessage(msg));
+    this.child.on('message', (msg: WorkerMessage) => this.onMessage(msg));
     this.child.on('exit', (code, signal) => this.onExit(code, signal));
     this.memoryWatch = setInterval(() => void this.checkMemory(spec.memoryMb), MEMORY_CHECK_MS);
     this.memoryWatch.unref();
@@ -168,7 +195,12 @@ class Environment {
     this.pool.onInitError(this, payload);
   }
 
-  private onMessage(msg: { t: string; i?: number; p?: string }): void {
+  /** Calls sent to this environment and not finished. */
+  get load(): number {
+    return (this.job ? 1 : 0) + this.waiting.length;
+  }
+
+  private onMessage(msg: WorkerMessage): void {
     if (msg.t === 'ready') {
       this.initSettled = true;
       clearTimeout(this.initTimer);
@@ -181,31 +213,75 @@ class Environment {
       this.initFailed(msg.p ?? '{}');
       return;
     }
+    if (msg.t === 'd') {
+      for (const r of msg.c ?? []) this.onMessage(r);
+      return;
+    }
     const job = this.job;
     if (!job || msg.i !== job.seq) return;
-    this.finish({ functionError: msg.t === 'e' ? 'Unhandled' : undefined, payload: msg.p ?? 'null' });
+    this.finish(
+      { functionError: msg.t === 'e' ? 'Unhandled' : undefined, payload: msg.p ?? 'null' },
+      false,
+      msg.u,
+    );
   }
 
+  /** Sends a call; it starts now if the environment is free, else after the calls sent before it. */
   run(job: Job): void {
-    const seq = ++this.seq;
-    const { spec } = this.pool;
-    const deadline = Date.now() + spec.timeoutSeconds * 1000;
-    const timer = setTimeout(() => this.timeout(), spec.timeoutSeconds * 1000);
-    this.job = { ...job, started: performance.now(), timer, seq };
-    this.child.send({ t: 'i', i: seq, e: job.payload, r: job.requestId, d: deadline, a: job.invokedArn });
+    const sent = { ...job, seq: ++this.seq };
+    // The deadline the handler sees counts from the send: a call sent ahead may start a little
+    // later, so its remaining time is conservative, never generous.
+    const deadline = Date.now() + this.pool.spec.timeoutSeconds * 1000;
+    this.outbox.push({ i: sent.seq, e: job.payload, r: job.requestId, d: deadline, a: job.invokedArn });
+    if (this.outbox.length === 1) setImmediate(this.sendOutbox);
+    if (this.job) this.waiting.push(sent);
+    else this.begin(sent);
   }
 
-  private finish(result: { functionError: string | undefined; payload: string }, discard = false): void {
+  /**
+   * Calls sent in one turn of the event loop (all the requests one socket read brought) share one
+   * message, so one pipe write and one read in the environment instead of one per call.
+   */
+  private outbox: { i: number; e: string | object; r: string; d: number; a: string }[] = [];
+  private readonly sendOutbox = (): void => {
+    const calls = this.outbox;
+    this.outbox = [];
+    if (!this.exited && this.child.connected) this.child.send({ t: 'i', c: calls });
+  };
+
+  /** The environment starts `job` (its result for the previous call has just arrived). */
+  private begin(job: SentJob): void {
+    this.pool.emit(this, `START RequestId: ${job.requestId} Version: ${this.pool.spec.version}`);
+    const timer = setTimeout(() => this.timeout(), this.pool.spec.timeoutSeconds * 1000);
+    this.job = { ...job, started: performance.now(), timer };
+  }
+
+  /**
+   * Ends the running call. `handlerMs` is the handler's own time as the environment measured it
+   * (Lambda's Duration); without it (timeout, crash) the time since the call started here.
+   */
+  private finish(
+    result: { functionError: string | undefined; payload: string },
+    discard = false,
+    handlerMs?: number,
+  ): void {
     const job = this.job;
     if (!job) return;
     clearTimeout(job.timer);
     this.job = undefined;
     this.lastUsed = Date.now();
-    const durationMs = performance.now() - job.started;
+    const durationMs = handlerMs ?? performance.now() - job.started;
     this.pool.report(this, job.requestId, durationMs);
     job.resolve({ ...result, durationMs });
-    if (discard) this.kill();
-    else this.pool.onIdle(this);
+    if (discard) {
+      // Calls sent after it never started: they go back to the queue for another environment.
+      this.pool.requeue(this.waiting.splice(0));
+      this.kill();
+      return;
+    }
+    const next = this.waiting.shift();
+    if (next) this.begin(next);
+    this.pool.onIdle(this);
   }
 
   private timeout(): void {
@@ -241,6 +317,7 @@ class Environment {
         }),
       );
     }
+    this.pool.requeue(this.waiting.splice(0));
     if (this.job) {
       // Lambda's Node.js runtime reports an out-of-memory end as `signal: killed`.
       const status = this.outOfMemory
@@ -308,7 +385,7 @@ class VersionPool {
   invoke(job: Job): void {
     for (const env of this.envs) {
       if (env.ready && !env.job && !env.dead) {
-        this.start(env, job);
+        env.run(job);
         return;
       }
     }
@@ -317,11 +394,30 @@ class VersionPool {
     if (starting < this.queue.length && this.envs.length < this.opts.maxPerVersion) {
       this.envs.push(new Environment(this, this.opts.tmpRoot));
     }
+    this.sendAhead();
   }
 
-  private start(env: Environment, job: Job): void {
-    this.emit(env, `START RequestId: ${job.requestId} Version: ${this.spec.version}`);
-    env.run(job);
+  /**
+   * Pipelining (see the top of this file): only once no environment may still be added or is
+   * starting, so a call never waits behind another while an environment could take it.
+   */
+  private sendAhead(): void {
+    if (this.queue.length === 0 || this.retired || this.envs.length < this.opts.maxPerVersion) return;
+    if (this.envs.some((e) => !e.ready && !e.dead)) return;
+    while (this.queue.length > 0) {
+      let target: Environment | undefined;
+      for (const env of this.envs) {
+        if (env.dead || env.load >= PIPELINE_DEPTH) continue;
+        if (!target || env.load < target.load) target = env;
+      }
+      if (!target) return;
+      target.run(this.queue.shift() as Job);
+    }
+  }
+
+  /** Calls sent to a discarded environment that it never started: first in line again. */
+  requeue(jobs: Job[]): void {
+    if (jobs.length > 0) this.queue.unshift(...jobs);
   }
 
   report(env: Environment, requestId: string, durationMs: number): void {
@@ -335,13 +431,19 @@ class VersionPool {
     );
   }
 
+  /** `env` finished a call (or became ready): it takes the next queued call if it has none. */
   onIdle(env: Environment): void {
+    if (env.job) {
+      this.sendAhead();
+      return;
+    }
     if (this.retired) {
       env.stop();
       return;
     }
     const job = this.queue.shift();
-    if (job) this.start(env, job);
+    if (job) env.run(job);
+    this.sendAhead();
   }
 
   onInitError(env: Environment, payload: string): void {
@@ -395,7 +497,7 @@ export class EnvironmentManager {
 
   invoke(
     spec: EnvironmentSpec,
-    payload: string,
+    payload: string | object,
     requestId: string,
     invokedArn: string,
   ): Promise<InvokeOutcome> {

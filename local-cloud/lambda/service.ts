@@ -76,6 +76,12 @@ export interface LambdaService extends AwsService {
   /** Creates the function or updates $LATEST's code and configuration; a no-op when nothing changed. */
   ensureFunction(def: FunctionDefinition): Promise<void>;
   invoke(functionName: string, qualifier: string | undefined, payload: Buffer): Promise<InvokeResult>;
+  /**
+   * Invoke with an event built in this process (the API front's proxy event): the same routing,
+   * environments and metrics, without serialising the event to check it is JSON and parsing it
+   * again. The caller guarantees it is JSON-serialisable and far under the payload limit.
+   */
+  invokeEvent(functionName: string, qualifier: string, event: object): Promise<InvokeResult>;
   /** PublishVersion without HTTP (same rules); returns the version number. */
   publishVersion(functionName: string, req?: PublishRequest): Promise<string>;
   /** CreateAlias, or UpdateAlias when it exists (same rules); `weights` `{}` removes routing. */
@@ -166,6 +172,28 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
     qualifier: string | undefined,
     payload: Buffer,
   ): Promise<InvokeResult> {
+    return run(functionName, qualifier, () => {
+      if (payload.length > MAX_INVOKE_PAYLOAD_BYTES) throw invokeRequestTooLarge();
+      const event = payload.length === 0 ? '{}' : payload.toString('utf8');
+      try {
+        JSON.parse(event);
+      } catch {
+        throw new LambdaApiError(
+          'InvalidRequestContentException',
+          400,
+          'Could not parse request body into json',
+        );
+      }
+      return event;
+    });
+  }
+
+  /** One invocation; `event` (checked after the function and qualifier, as Lambda does) is JSON text or an object. */
+  async function run(
+    functionName: string,
+    qualifier: string | undefined,
+    prepare: () => string | object,
+  ): Promise<InvokeResult> {
     const parsed = parseFunctionName(functionName);
     const q = effectiveQualifier(parsed.qualifier, qualifier);
     const fn = getFunction(state, parsed.name);
@@ -176,17 +204,7 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
         : resolved.config;
     const config = chosen.version === LATEST ? runnableLatest(fn, clock) : chosen;
     requireActive(config, clock);
-    if (payload.length > MAX_INVOKE_PAYLOAD_BYTES) throw invokeRequestTooLarge();
-    const event = payload.length === 0 ? '{}' : payload.toString('utf8');
-    try {
-      JSON.parse(event);
-    } catch {
-      throw new LambdaApiError(
-        'InvalidRequestContentException',
-        400,
-        'Could not parse request body into json',
-      );
-    }
+    const event = prepare();
     const requestId = randomUUID();
     const arn = functionArn(opts.region, opts.accountId, fn.name, q);
     let outcome = await manager.invoke(specFor(fn, config), event, requestId, arn);
@@ -265,6 +283,7 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
     serve: (call, res) => serveLambdaRest(ctx, call, res),
     ensureFunction,
     invoke,
+    invokeEvent: (functionName, qualifier, event) => run(functionName, qualifier, () => event),
     async publishVersion(functionName, req = {}) {
       const { config, created } = publishVersion(getFunction(state, functionName), req, clock, ctx.pendingMs);
       if (created) await store.save();

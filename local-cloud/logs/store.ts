@@ -3,7 +3,8 @@
  * function's execution environment prints to `/aws/lambda/<function>`, one stream per environment.
  * Every event gets an id that grows with ingestion, so events sort by (timestamp, id) and a cursor
  * stays valid while events arrive (what `aws logs tail --follow` pages through). Each stream keeps
- * its newest `maxEventsPerStream` events (memory stays bounded; `<data-dir>/logs/*.log` keep all).
+ * at least its newest `maxEventsPerStream` events and at most a tenth more (memory stays bounded;
+ * `<data-dir>/logs/*.log` keep all).
  */
 export interface LogEvent {
   timestamp: number;
@@ -32,11 +33,14 @@ export interface LogGroup {
 export class LogStore {
   private readonly groups = new Map<string, LogGroup>();
   private seq = 0;
+  private readonly trimBatch: number;
 
   constructor(
     private readonly now: () => number = Date.now,
     private readonly maxEventsPerStream = 20_000,
-  ) {}
+  ) {
+    this.trimBatch = Math.max(1, Math.ceil(maxEventsPerStream / 10));
+  }
 
   put(groupName: string, streamName: string, message: string, timestamp = this.now()): void {
     const ingestionTime = this.now();
@@ -58,7 +62,10 @@ export class LogStore {
       eventId: String(this.seq).padStart(20, '0'),
       logStreamName: streamName,
     });
-    if (stream.events.length > this.maxEventsPerStream) stream.events.shift();
+    // Trimmed in batches: shift() per event moves the whole array, a cost every line paid under load.
+    if (stream.events.length >= this.maxEventsPerStream + this.trimBatch) {
+      stream.events.splice(0, stream.events.length - this.maxEventsPerStream);
+    }
     stream.firstEventTimestamp = Math.min(stream.firstEventTimestamp ?? timestamp, timestamp);
     stream.lastEventTimestamp = Math.max(stream.lastEventTimestamp ?? timestamp, timestamp);
     stream.lastIngestionTime = ingestionTime;

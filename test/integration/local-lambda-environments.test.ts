@@ -118,6 +118,27 @@ describe('local Lambda execution environments', () => {
     expect(new Set(results.map((r) => r.body.pid)).size).toBeLessThanOrEqual(3);
   });
 
+  it('under load sends calls ahead to warm environments, which still run them one at a time', async () => {
+    // Version 2 has its three environments warm from the test above; 24 overlapping calls cannot
+    // start more, so they are sent ahead (pipelined) to those three.
+    const burst = await Promise.all(Array.from({ length: 24 }, () => call('2', { action: 'sleep', ms: 10 })));
+    expect(burst.every((r) => r.functionError === undefined)).toBe(true);
+    expect(Math.max(...burst.map((r) => r.body.maxActive))).toBe(1);
+    expect(svc.environments()['echo-env:2']).toBe(3);
+
+    // Calls sent behind one that times out, or one that crashes its environment, never started
+    // there: they are served by another environment, not failed with it.
+    for (const fatal of [{ action: 'sleep', ms: 5000 }, { action: 'exit' }]) {
+      const [doomed, ...behind] = await Promise.all([
+        call('2', fatal),
+        ...Array.from({ length: 8 }, () => call('2', { action: 'sleep', ms: 10 })),
+      ]);
+      expect(doomed?.functionError).toBe('Unhandled');
+      expect(behind.map((r) => r.functionError)).toEqual(Array(8).fill(undefined));
+      expect(new Set(behind.map((r) => r.body.pid)).has(doomed?.body.pid as number)).toBe(false);
+    }
+  });
+
   it('stops idle environments and cleans their TMPDIR', async () => {
     const r = await call('1');
     expect(existsSync(r.body.tmpdir)).toBe(true);
