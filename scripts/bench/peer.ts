@@ -203,6 +203,9 @@ function modelReport(kind: ModelKind, runs: Run[], trained: TrainSummary, agreem
     peer_p99_us: peerP99,
     peer_mean_us: med(peer, (r) => r.lat.meanUs),
     p50_ratio: peerP50 / oursP50,
+    p50_ratio_paired: median(
+      runs.map((_, i) => (peer[i]?.lat.p50Us as number) / (ours[i]?.lat.p50Us as number)),
+    ),
     p99_ratio: peerP99 / oursP99,
     p50_target_ratio: P50_TARGETS[kind],
     p50_target_met: peerP50 / oursP50 >= P50_TARGETS[kind],
@@ -225,6 +228,7 @@ function modelReport(kind: ModelKind, runs: Run[], trained: TrainSummary, agreem
       ours_p99_us: ours[i]?.lat.p99Us as number,
       peer_p50_us: peer[i]?.lat.p50Us as number,
       peer_p99_us: peer[i]?.lat.p99Us as number,
+      p50_ratio: (peer[i]?.lat.p50Us as number) / (ours[i]?.lat.p50Us as number),
     })),
   };
 }
@@ -413,4 +417,9 @@ async function main() {
   }
 }
 
-await main();
+try {
+  await main();
+} catch (err) {
+  process.stderr.write(`bench:peer failed: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+}

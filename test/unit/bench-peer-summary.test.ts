@@ -92,6 +92,7 @@ describe('bench:peer summary', () => {
       ours_p50_us: 20,
       peer_p50_us: 60,
       p50_ratio: 3,
+      p50_ratio_paired: 3,
       p50_target_ratio: 2,
       p50_target_met: true,
       ours_p99_us: 50,
