@@ -55,6 +55,16 @@ t = performance.now();
 const first = await handler(event, context);
 const firstCallMs = performance.now() - t;
 process.stdout.write = write;
+// --breakdown: also the cost of each stdout write (one per EMF document; logs, if any).
+const writeUs = [];
+if (breakdown) {
+  process.stdout.write = (chunk, ...rest) => {
+    const s = performance.now();
+    const r = write(chunk, ...rest);
+    writeUs.push((performance.now() - s) * 1000);
+    return r;
+  };
+}
 const firstBody = JSON.parse(first.body);
 if (first.statusCode !== 200 || firstBody.degraded) {
   throw new Error(`cold request failed: ${first.statusCode} ${first.body}`);
@@ -137,7 +147,7 @@ process.send(
     bareP99Us: bare.p99Us,
     bareMeanUs: bare.meanUs,
     wallS,
-    ...(breakdown ? { phases: phaseUs.map(stats) } : {}),
+    ...(breakdown ? { phases: phaseUs.map(stats), writes: writeUs.length, writeStats: stats(writeUs) } : {}),
     rssMb: process.memoryUsage().rss / 2 ** 20,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
   },

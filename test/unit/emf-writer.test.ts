@@ -238,6 +238,17 @@ describe('recommend telemetry on the EMF batch', () => {
     expect(docs[2]).toMatchObject({ ModelSha256: 'cd'.repeat(32), Latency: 0.1 });
   });
 
+  it('records Latency to the microsecond', () => {
+    const lines: string[] = [];
+    const m = createMetrics('Hypermob', '7', {
+      flushIntervalMs: 0,
+      write: (l) => lines.push(l),
+      disabled: false,
+    });
+    m.publish({ modelSha256: SHA, latencyMs: 0.0213456789, status: 200, clamps: 0, degraded: false });
+    expect(JSON.parse(lines[0] as string).Latency).toBe(0.021);
+  });
+
   it('POWERTOOLS_METRICS_DISABLED, else POWERTOOLS_DEV, turns metrics off as in Powertools', () => {
     expect(metricsDisabled({})).toBe(false);
     expect(metricsDisabled({ POWERTOOLS_METRICS_DISABLED: 'true' })).toBe(true);
