@@ -1,5 +1,7 @@
 import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -12,7 +14,8 @@ import { bundleEntry, hostArch, REPO_ROOT } from '../bundle.js';
 /**
  * The machinery to run the recommend function as Lambda runs it, for benchmarks: the esbuild bundle
  * CDK deploys, a real S3 API on loopback (s3rver) that the environment downloads its model from,
- * and one fresh process per environment (handler-environment.mjs) calling the handler in process
+ * a Secrets Manager stand-in holding the key that signs answers (as deployed), and one fresh process
+ * per environment (handler-environment.mjs) calling the handler in process
  * with a real API Gateway REST proxy event. Used by `npm run bench:peer`; scripts/bench/recommend.ts
  * builds the same pieces inline and could move onto this module.
  */
@@ -86,6 +89,57 @@ export async function startModelBucket(dir: string): Promise<ModelBucket> {
   };
 }
 
+export const BENCH_SECRET_ID = 'hypermob/recommendation-key';
+
+export interface SigningKeyService {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+/**
+ * GetSecretValue (AWS JSON 1.1) for one secret holding a random key: what the function's
+ * readSigningKey asks at init, so its answers carry a signed recommendation_id as deployed. The
+ * benchmark needs nothing else of Secrets Manager.
+ */
+export async function startSigningKeyService(): Promise<SigningKeyService> {
+  const secret = randomBytes(32).toString('hex');
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const input = JSON.parse(body || '{}') as { SecretId?: string; VersionStage?: string };
+      res.setHeader('Content-Type', 'application/x-amz-json-1.1');
+      if (
+        target.endsWith('.GetSecretValue') &&
+        input.SecretId === BENCH_SECRET_ID &&
+        input.VersionStage !== 'AWSPREVIOUS'
+      ) {
+        res.end(
+          JSON.stringify({
+            ARN: `arn:aws:secretsmanager:${REGION}:123456789012:secret:${BENCH_SECRET_ID}`,
+            Name: BENCH_SECRET_ID,
+            SecretString: secret,
+            VersionId: 'v1',
+            VersionStages: ['AWSCURRENT'],
+            CreatedDate: 1_795_000_000,
+          }),
+        );
+        return;
+      }
+      res.statusCode = 400;
+      res.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: 'not found' }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
 export interface EnvironmentOptions {
   bundle: string;
   endpoint: string;
@@ -97,6 +151,8 @@ export interface EnvironmentOptions {
   /** A folder for this environment's fresh TMPDIR (the cold start downloads the model). */
   workDir: string;
   metrics?: boolean;
+  /** The Secrets Manager stand-in to read the signing key from; none: answers are not signed. */
+  signingKeyEndpoint?: string;
   /** Write a V8 CPU profile of the environment into this folder. */
   cpuProfDir?: string;
 }
@@ -137,6 +193,12 @@ export function runEnvironment(opts: EnvironmentOptions): Promise<EnvironmentRes
     BENCH_CALLS: String(opts.calls),
     BENCH_WARMUP: String(opts.warmup),
     ...(opts.metrics === false ? { POWERTOOLS_METRICS_DISABLED: 'true' } : {}),
+    ...(opts.signingKeyEndpoint
+      ? {
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: opts.signingKeyEndpoint,
+          RECOMMENDATION_KEY_SECRET: BENCH_SECRET_ID,
+        }
+      : {}),
   };
   const devNull = openSync('/dev/null', 'w');
   return new Promise((resolve, reject) => {
@@ -155,7 +217,10 @@ export function runEnvironment(opts: EnvironmentOptions): Promise<EnvironmentRes
     child.on('error', reject);
     child.on('exit', (code) => {
       if (result) {
-        if (result.sha256 !== opts.model.sha256) {
+        const signed = typeof result.firstBody.recommendation_id === 'string';
+        if (signed !== Boolean(opts.signingKeyEndpoint)) {
+          reject(new Error(`environment answered ${signed ? 'with' : 'without'} a recommendation_id`));
+        } else if (result.sha256 !== opts.model.sha256) {
           reject(new Error(`environment served ${result.sha256}, expected ${opts.model.sha256}`));
         } else resolve(result);
       } else {

@@ -12,7 +12,9 @@ import {
   bundleRecommend,
   type EnvironmentResult,
   runEnvironment,
+  type SigningKeyService,
   startModelBucket,
+  startSigningKeyService,
 } from './handler-harness.js';
 import {
   type Agreement,
@@ -71,6 +73,7 @@ const argsSchema = z.object({
   seed: z.coerce.number().int().min(0),
   json: z.boolean().optional(),
   install: z.boolean(),
+  sign: z.boolean(),
   cpuProf: z.string().optional(),
 });
 type Args = z.infer<typeof argsSchema>;
@@ -257,7 +260,10 @@ async function bench(args: Args, work: string) {
   );
 
   const bucket = await startModelBucket(join(work, 's3'));
+  let keys: SigningKeyService | undefined;
   try {
+    keys = args.sign ? await startSigningKeyService() : undefined;
+    const keyEndpoint = keys?.endpoint;
     const eventFile = join(work, 'event.json');
     writeFileSync(eventFile, JSON.stringify(apiEvent(JSON.stringify(BENCH_BODY))));
 
@@ -288,6 +294,7 @@ async function bench(args: Args, work: string) {
             calls: args.calls,
             warmup: args.warmup,
             workDir: work,
+            ...(keyEndpoint ? { signingKeyEndpoint: keyEndpoint } : {}),
             ...(profDir ? { cpuProfDir: join(profDir, kind) } : {}),
           });
         const runPeer = async () =>
@@ -355,6 +362,12 @@ async function bench(args: Args, work: string) {
         summary:
           'per run: p50/p99 by lower nearest rank of the per-call durations; reported: median over repeats',
         event: 'API Gateway REST proxy event, POST /prod/recommend',
+        ours_signed: args.sign,
+        ours_handler:
+          'the esbuild bundle of functions/recommend/handler.ts as deployed: metrics (EMF) on, logs to /dev/null' +
+          (args.sign ? ', answers signed (recommendation_id)' : ', no signing key'),
+        peer_handler:
+          'scripts/bench/peer/handler.py: same validation ranges, joblib model predict, clamp, JSON; no metrics, logs or signing',
         body: BENCH_BODY,
         training_rows: trained.training_rows,
         training_data_sha256: trained.training_data_sha256,
@@ -372,6 +385,7 @@ async function bench(args: Args, work: string) {
       models: reports,
     };
   } finally {
+    await keys?.close();
     await bucket.close();
   }
 }
@@ -388,6 +402,7 @@ async function main() {
     .option('--check-rows <n>', 'rows of the ONNX-vs-scikit-learn check', '300')
     .option('--seed <n>', 'random_state of the models and the check rows', '0')
     .option('--json', 'print one JSON object on stdout (progress stays on stderr)')
+    .option('--no-sign', 'run our handler without the signing key (answers without recommendation_id)')
     .option('--no-install', 'fail instead of apt-get installing missing Python packages')
     .option('--cpu-prof <dir>', 'write V8 CPU profiles of our environments into <dir>/<model>')
     .parse();
@@ -405,7 +420,7 @@ async function main() {
           `machine: ${m.nproc} CPUs, ${m.cpu_model}; Node ${m.node}, onnxruntime-node ${m.onnxruntime_node}; ` +
             `Python ${m.python}, scikit-learn ${m.sklearn}, numpy ${m.numpy}, joblib ${m.joblib}`,
           `load average (1 min) before/after: ${m.load_average_1m_before.toFixed(2)} / ${m.load_average_1m_after.toFixed(2)}`,
-          `${args.repeats} repeats × ${args.calls} calls per design and model (after ${args.warmup} warm-up), medians over repeats`,
+          `${args.repeats} repeats × ${args.calls} calls per design and model (after ${args.warmup} warm-up), medians over repeats; ours ${args.sign ? 'signs its answers' : 'unsigned'}, metrics on`,
           '',
           formatTable(report.models),
           '',
