@@ -74,8 +74,13 @@ interface SentJob extends Job {
   seq: number;
 }
 
-/** Calls one environment holds at most: the running one and those sent ahead of it. */
-const PIPELINE_DEPTH = 4;
+/**
+ * Calls one environment holds at most: the running one and those sent after it. Deeper means
+ * larger batches per pipe write (measured at 32 connections on 2 cores: depth 1 → 3,300 req/s,
+ * 4 → 4,700, 16 → 6,400) but a longer wait behind a slow call; a call behind one that times out
+ * waits for the timeout, then goes to another environment.
+ */
+const PIPELINE_DEPTH = 16;
 
 let envCounter = 0;
 const MEMORY_CHECK_MS = 200;
