@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -37,6 +38,36 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)] as number;
 };
 
+/**
+ * CPU time (user + system) of the processes serving a measurement, per request: where the two
+ * cores go, which wall-clock profiles of one process cannot show. Linux /proc only (USER_HZ 100);
+ * elsewhere the figures are absent.
+ */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+const childPids = (pid: number) =>
+  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+const isEnvironment = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker.mjs');
+
+type CpuParts = Record<string, () => number>;
+/** Runs `measure`, returning its figures and the CPU µs per request of each part and of this process (the load generator). */
+async function withCpu<T extends { requests: number }>(parts: CpuParts, measure: () => Promise<T>) {
+  if (process.platform !== 'linux') return { ...(await measure()), cpu_us_per_request: undefined };
+  const before = Object.fromEntries(Object.entries(parts).map(([k, f]) => [k, f()]));
+  const self = process.cpuUsage();
+  const r = await measure();
+  const selfUs = process.cpuUsage(self);
+  const per: Record<string, number> = {};
+  for (const [k, f] of Object.entries(parts))
+    per[k] = round1(((f() - (before[k] as number)) * 1000) / r.requests);
+  per.load_generator = round1((selfUs.user + selfUs.system) / r.requests);
+  return { ...r, cpu_us_per_request: per };
+}
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
 async function load(url: string, connections: number, duration: number) {
   const r = await autocannon({
     url,
@@ -48,7 +79,12 @@ async function load(url: string, connections: number, duration: number) {
   });
   const bad = r.non2xx + r.errors + r.timeouts;
   if (bad > 0) throw new Error(`${bad} failed requests at concurrency ${connections}`);
-  return { p50: r.latency.p50 as number, p99: r.latency.p99 as number, rps: r.requests.average as number };
+  return {
+    p50: r.latency.p50 as number,
+    p99: r.latency.p99 as number,
+    rps: r.requests.average as number,
+    requests: r.requests.total as number,
+  };
 }
 
 /**
@@ -108,7 +144,7 @@ async function startProcess<T>(args: string[], what: string) {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
-  return { ...(JSON.parse(line) as T), stop };
+  return { ...(JSON.parse(line) as T), pid: child.pid as number, stop };
 }
 
 /**
@@ -158,12 +194,24 @@ async function main() {
     await load(bare.url, 32, 1);
 
     // Each repeat measures both servers back to back, so their ratio is taken in the same minutes.
-    type Fig = { p50: number; p99: number; rps: number };
+    const environments = () =>
+      childPids(cloud.pid)
+        .filter(isEnvironment)
+        .reduce((sum, pid) => sum + cpuMs(pid), 0);
+    const localParts = { local_cloud: () => cpuMs(cloud.pid), environments };
+    const bareParts = { bare_server: () => cpuMs(bare.pid) };
+    type Fig = { p50: number; p99: number; rps: number; cpu_us_per_request?: Record<string, number> };
     const runs: { local: Record<'c1' | 'c32', Fig>; bare: Record<'c1' | 'c32', Fig> }[] = [];
     for (let i = 0; i < args.runs; i++) {
       const run = {
-        local: { c1: await sequential(url, args.duration), c32: await load(url, 32, args.duration) },
-        bare: { c1: await sequential(bare.url, args.duration), c32: await load(bare.url, 32, args.duration) },
+        local: {
+          c1: await sequential(url, args.duration),
+          c32: await withCpu(localParts, () => load(url, 32, args.duration)),
+        },
+        bare: {
+          c1: await sequential(bare.url, args.duration),
+          c32: await withCpu(bareParts, () => load(bare.url, 32, args.duration)),
+        },
       };
       say(
         `  run ${i + 1}: c=32 ${run.local.c32.rps.toFixed(0)} req/s vs bare ${run.bare.c32.rps.toFixed(0)} (${pct(run.local.c32.rps / run.bare.c32.rps)}); ` +
@@ -194,6 +242,11 @@ async function main() {
       bare_p99_ms_c1: m((r) => r.bare.c1.p99),
       bare_rps_c1: m((r) => r.bare.c1.rps),
       cold_start_ms: median(cold),
+      // Medians of each part's CPU µs per request at 32 connections.
+      cpu_us_per_request_c32: {
+        local: medianParts(runs.map((r) => r.local.c32.cpu_us_per_request)),
+        bare: medianParts(runs.map((r) => r.bare.c32.cpu_us_per_request)),
+      },
       per_run: runs,
       cold_start_runs_ms: cold,
     };
@@ -212,6 +265,7 @@ async function main() {
       `| p50 / p99 ms, 1 connection | ${result.p50_ms_c1.toFixed(3)} / ${result.p99_ms_c1.toFixed(3)} | ${result.bare_p50_ms_c1.toFixed(3)} / ${result.bare_p99_ms_c1.toFixed(3)} | |`,
       `| req/s, 1 connection | ${result.rps_c1.toFixed(0)} | ${result.bare_rps_c1.toFixed(0)} | ${pct(result.rps_c1 / result.bare_rps_c1)} |`,
       '',
+      `CPU µs per request at 32 connections (median): local ${JSON.stringify(result.cpu_us_per_request_c32.local)}, bare ${JSON.stringify(result.cpu_us_per_request_c32.bare)}`,
       `Cold start of a new version's first environment (Invoke until response, incl. model load): median ${result.cold_start_ms.toFixed(0)} ms (runs: ${cold.map((c) => c.toFixed(0)).join(', ')})`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
@@ -220,6 +274,14 @@ async function main() {
     await Promise.all([cloud.stop(), bare.stop()]);
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+function medianParts(xs: (Record<string, number> | undefined)[]): Record<string, number> | undefined {
+  const present = xs.filter((x): x is Record<string, number> => x !== undefined);
+  if (present.length === 0) return undefined;
+  return Object.fromEntries(
+    Object.keys(present[0] as object).map((k) => [k, median(present.map((x) => x[k] as number))]),
+  );
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;

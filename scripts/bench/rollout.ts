@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   GetAliasCommand,
@@ -26,9 +26,11 @@ import { FUNCTIONS, LIVE_ALIAS, MODEL_BUCKET_NAME, RECOMMEND_FUNCTION_NAME } fro
  * `npm run bench:rollout`: on a fresh local cloud (in-process), the time from an upload to alias
  * live fully on the new version (all-at-once, validation included), with the time spent per state,
  * and the time from a gate breach (the Gate state entered with candidate errors in its window) to
- * the completed rollback. Each figure is the median of BENCH_REPEATS runs (default 5).
+ * the completed rollback. Each figure is the median of BENCH_REPEATS runs (default 5); `--json`
+ * prints them as one JSON object.
  */
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+const JSON_OUTPUT = process.argv.includes('--json');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const templateUrl = new URL('../../functions/recommend/json_template.json', import.meta.url);
@@ -157,11 +159,28 @@ async function main() {
       if (gate?.timestamp && end?.timestamp) breach.push(end.timestamp.getTime() - gate.timestamp.getTime());
     }
 
-    console.log(`rollout benchmark (local cloud, ${REPEATS} runs, median)`);
-    console.log(`upload → live fully on the new version (all-at-once): ${median(toLive)} ms`);
-    console.log(`  runs: ${toLive.join(', ')} ms`);
-    for (const [name, ms] of perState) console.log(`  ${name.padEnd(11)} ${median(ms)} ms`);
-    console.log(`gate breach → rollback complete: ${median(breach)} ms (runs: ${breach.join(', ')} ms)`);
+    const states = Object.fromEntries([...perState].map(([name, ms]) => [name, median(ms)]));
+    if (JSON_OUTPUT) {
+      process.stdout.write(
+        `${JSON.stringify({
+          bench: 'rollout',
+          at: new Date().toISOString(),
+          machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+          runs: REPEATS,
+          upload_to_live_ms: median(toLive),
+          upload_to_live_runs_ms: toLive,
+          state_ms: states,
+          breach_to_rollback_ms: median(breach),
+          breach_to_rollback_runs_ms: breach,
+        })}\n`,
+      );
+    } else {
+      console.log(`rollout benchmark (local cloud, ${REPEATS} runs, median)`);
+      console.log(`upload → live fully on the new version (all-at-once): ${median(toLive)} ms`);
+      console.log(`  runs: ${toLive.join(', ')} ms`);
+      for (const [name, ms] of Object.entries(states)) console.log(`  ${name.padEnd(11)} ${ms} ms`);
+      console.log(`gate breach → rollback complete: ${median(breach)} ms (runs: ${breach.join(', ')} ms)`);
+    }
     c.s3.destroy();
     c.lambda.destroy();
     c.sfn.destroy();
