@@ -54,18 +54,42 @@ async function start(dataDir: string): Promise<{ child: ChildCloud; f: LocalClou
   return { child, f: fixtureOf(child) };
 }
 
-/** Uploads a canary at 0.3 with a bake far longer than the test, and waits for its weight. */
+/**
+ * Uploads a canary at 0.3 with a bake far longer than the test, and waits until the canary *holds*
+ * that weight: the Shift step has recorded it in the lineage. Seeing 0.3 on GetAlias is not enough:
+ * the local Lambda answers GetAlias from memory while UpdateAlias is still writing state.json, so a
+ * SIGKILL in that window restarts on an alias that never had the weight — the execution then died
+ * holding nothing and the reconciler rightly records `failed`, not `reconciled`. The Shift step
+ * writes the lineage only after UpdateAlias answered (alias first, lineage second), and the
+ * local Lambda answers only once the alias is on disk; so a lineage that lists 0.3 means the
+ * weight survives the kill.
+ */
 async function canaryAt30(f: LocalCloudFixture, n: number) {
   const key = `reconcile-${n}.onnx`;
   const since = await upload(f, key, variant(n), { rollout: 'canary', weight: '0.3', interval: '3600' });
   const arn = await executionFor(f, key, since);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const w = weights(await live(f));
-    const [candidate, weight] = Object.entries(w)[0] ?? [];
-    if (weight === 0.3 && candidate) return { arn, candidate, primary: (await live(f)).FunctionVersion };
-    if (Date.now() > deadline) throw new Error(`no 30 % canary for ${key}: ${JSON.stringify(w)}`);
+    const shifted = (await lineageIfAny(f, arn))?.weights.find((w) => w.weight === 0.3 && w.candidate);
+    if (shifted?.candidate) {
+      const a = await live(f);
+      expect(weights(a)).toEqual({ [shifted.candidate]: 0.3 });
+      return { arn, candidate: shifted.candidate, primary: a.FunctionVersion };
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`no 30 % canary recorded for ${key}: live ${JSON.stringify(weights(await live(f)))}`);
+    }
     await sleep(100);
+  }
+}
+
+/** The lineage record, or undefined before the Plan step has written it. */
+async function lineageIfAny(f: LocalCloudFixture, arn: string) {
+  try {
+    return await lineage(f, arn);
+  } catch (err) {
+    if (err instanceof Error && err.name === 'NoSuchKey') return undefined;
+    throw err;
   }
 }
 
