@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,7 +49,11 @@ function fixtureOf(child: ChildCloud): LocalCloudFixture {
 }
 
 async function start(dataDir: string): Promise<{ child: ChildCloud; f: LocalCloudFixture }> {
-  const child = await spawnLocalCloud({ dataDir });
+  const child = await spawnLocalCloud({ dataDir }).catch(async (err: unknown) => {
+    // The child's stderr keeps only its last lines; its whole log says which start-up call failed.
+    const log = await readFile(path.join(dataDir, 'logs', 'local-cloud.log'), 'utf8').catch(() => '');
+    throw new Error(`${String(err)}\n── local-cloud.log (tail) ──\n${log.split('\n').slice(-60).join('\n')}`);
+  });
   cleanups.push(() => child.kill());
   return { child, f: fixtureOf(child) };
 }
