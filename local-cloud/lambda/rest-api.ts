@@ -161,6 +161,11 @@ export async function serveLambdaRest(
 
 async function serveOperation(ctx: ServiceContext, call: AwsCall, res: ServerResponse): Promise<void> {
   const { route, req, body } = call;
+  // A change is visible to other control-plane calls only once it is on disk, as on AWS, where what
+  // GetAlias shows survives anything: a read during a write's save waits for it, so a crash test
+  // that kills the cloud after seeing a weight never finds it gone after the restart.
+  // Checked again after each wait: another write may have changed the state meanwhile.
+  if (route.operation !== 'Invoke') while (ctx.saving()) await ctx.saved();
   const q = new URL(req.url ?? '/', 'http://local').searchParams;
   if (route.operation === 'ListFunctions') {
     const all = Object.values(ctx.state.functions).map((fn) => configurationJson(ctx, fn, fn.latest, false));

@@ -127,6 +127,8 @@ export async function createLambdaService(opts: LambdaServiceOptions): Promise<L
     settleMs: opts.updateSettleMs ?? 300,
     pendingMs: opts.publishPendingMs ?? 0,
     save: () => store.save(),
+    saving: () => store.saving,
+    saved: () => store.saved(),
     invoke: (fn, q, payload) => invoke(fn, q, payload),
   };
 
@@ -314,5 +316,9 @@ export interface ServiceContext {
   settleMs: number;
   pendingMs: number;
   save(): Promise<void>;
+  /** A save is running or queued: the state in memory may be ahead of state.json. */
+  saving(): boolean;
+  /** Settles when the saves running or queued now have finished. */
+  saved(): Promise<void>;
   invoke(functionName: string, qualifier: string | undefined, payload: Buffer): Promise<InvokeResult>;
 }

@@ -41,6 +41,16 @@ export class StateStore {
     return this.pending;
   }
 
+  /** Settles once every change made so far is on disk (the saves running or queued now). */
+  saved(): Promise<void> {
+    return this.pending ?? this.running ?? Promise.resolve();
+  }
+
+  /** A save is running or queued: the state in memory may be ahead of the file. */
+  get saving(): boolean {
+    return this.running !== undefined || this.pending !== undefined;
+  }
+
   private async write(): Promise<void> {
     const text = JSON.stringify(this.current(), null, 1);
     await writeFileAtomic(this.file, text);
