@@ -57,7 +57,10 @@ function slowSavingContext() {
     },
     invoke: () => Promise.reject(new Error('not used')),
   } as ServiceContext;
-  return { ctx, finishSaves: () => finishes.splice(0).forEach((f) => f()) };
+  const finishSaves = () => {
+    for (const finish of finishes.splice(0)) finish();
+  };
+  return { ctx, finishSaves };
 }
 
 function call(ctx: ServiceContext, operation: string, method: string, body: unknown = undefined) {

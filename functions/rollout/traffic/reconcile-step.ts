@@ -63,7 +63,7 @@ export async function reconcileStep(event: ExecutionEndedEvent, config: TrafficC
 async function noteEnded(bucket: string, ended: ExecutionEndedEvent['detail']): Promise<void> {
   if (ended.error === 'Superseded') return;
   const record = await readLineage(bucket, ended.name);
-  if (!record || record.outcome.status !== 'in-progress') return;
+  if (record?.outcome.status !== 'in-progress') return;
   // Its last recorded weight was partial: a first delivery removed it and died before this record.
   const last = record.weights.at(-1);
   const held = last?.candidate && last.weight > 0 && last.weight < 1 ? last : undefined;
