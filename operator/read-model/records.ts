@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OUTCOME_STATUSES } from '../../functions/rollout/shared/lineage.js';
 
 /**
  * What the operator reads from the model bucket, parsed at the boundary: the lineage records
@@ -35,20 +36,7 @@ const lookSchema = z.looseObject({
   readout: z.unknown().optional(),
 });
 
-export const outcomeStatusSchema = z.enum([
-  'in-progress',
-  'unchanged',
-  'completed',
-  'held',
-  'promoted',
-  'aborted',
-  'rolled-back',
-  'rollback-failed',
-  'superseded',
-  'reconciled',
-  'rejected',
-  'failed',
-]);
+export const outcomeStatusSchema = z.enum(OUTCOME_STATUSES);
 export type OutcomeStatus = z.infer<typeof outcomeStatusSchema>;
 
 export const lineageSchema = z.looseObject({

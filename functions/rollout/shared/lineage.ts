@@ -10,21 +10,6 @@ import type { StrategyParameters, TrafficPlan } from '../strategies/strategy.js'
 
 export const LINEAGE_PREFIX = BUCKET_PREFIXES.rollouts;
 
-export type OutcomeStatus =
-  | 'in-progress'
-  | 'unchanged'
-  | 'completed'
-  | 'held'
-  | 'promoted'
-  | 'aborted'
-  | 'rolled-back'
-  | 'rollback-failed'
-  | 'superseded'
-  /** The execution ended (stopped, timed out, died) holding a weight; the reconciler removed it. */
-  | 'reconciled'
-  | 'rejected'
-  | 'failed';
-
 export interface WeightChange {
   at: string;
   primary: string;
@@ -83,7 +68,8 @@ export interface LineageRecord {
   outcome: { status: OutcomeStatus; at: string; error?: string; cause?: string; by?: string };
 }
 
-const OUTCOMES = [
+/** How a rollout ended (or `in-progress`); the operator's read model parses the same list. */
+export const OUTCOME_STATUSES = [
   'in-progress',
   'unchanged',
   'completed',
@@ -93,10 +79,12 @@ const OUTCOMES = [
   'rolled-back',
   'rollback-failed',
   'superseded',
+  /** The execution ended (stopped, timed out, died) holding a weight; the reconciler removed it. */
   'reconciled',
   'rejected',
   'failed',
-] as const satisfies readonly OutcomeStatus[];
+] as const;
+export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
 
 /**
  * What a stored record must hold for the steps to update it (lineage-store.ts parses on read).
@@ -120,7 +108,7 @@ export const lineageRecordSchema = z.looseObject({
   ),
   gates: z.array(z.looseObject({})),
   looks: z.array(z.looseObject({ look: z.number() })).optional(),
-  outcome: z.looseObject({ status: z.enum(OUTCOMES), at: z.string() }),
+  outcome: z.looseObject({ status: z.enum(OUTCOME_STATUSES), at: z.string() }),
 });
 
 export function lineageKey(executionName: string): string {
