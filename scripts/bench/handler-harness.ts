@@ -16,8 +16,8 @@ import { bundleEntry, hostArch, REPO_ROOT } from '../bundle.js';
  * CDK deploys, a real S3 API on loopback (s3rver) that the environment downloads its model from,
  * a Secrets Manager stand-in holding the key that signs answers (as deployed), and one fresh process
  * per environment (handler-environment.mjs) calling the handler in process
- * with a real API Gateway REST proxy event. Used by `npm run bench:peer`; scripts/bench/recommend.ts
- * builds the same pieces inline and could move onto this module.
+ * with a real API Gateway REST proxy event. Used by `npm run bench:peer` and (bundle, bucket, key
+ * service) `npm run bench:recommend`, whose environment script also times phases and a bare run.
  */
 
 const require = createRequire(import.meta.url);

@@ -1,20 +1,23 @@
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { parseDataset } from '../../functions/shared/dataset.js';
 import { trainModel } from '../../functions/shared/model/trainer.js';
-import { sha256Hex } from '../../functions/shared/model-store.js';
 import { apiEvent, VALID_BODY } from '../../test/support/recommend-fakes.js';
-import { bundleEntry, hostArch, REPO_ROOT } from '../bundle.js';
+import { REPO_ROOT } from '../bundle.js';
+import {
+  BENCH_BUCKET,
+  BENCH_SECRET_ID,
+  bundleRecommend,
+  type ModelBucket,
+  type SigningKeyService,
+  startModelBucket,
+  startSigningKeyService,
+} from './handler-harness.js';
 
 /**
  * `npm run bench:recommend`: the recommend function as Lambda runs it — the esbuild bundle CDK
@@ -28,10 +31,6 @@ import { bundleEntry, hostArch, REPO_ROOT } from '../bundle.js';
  * --json prints exactly one JSON object on stdout (progress goes to stderr); --breakdown adds one
  * instrumented environment that times the phases of each request (functions/recommend/app.ts PHASES).
  */
-
-const require = createRequire(import.meta.url);
-// biome-ignore lint/suspicious/noExplicitAny: s3rver ships no types.
-const S3rver = require('s3rver') as any;
 
 const argsSchema = z.object({
   runs: z.coerce.number().int().min(1).max(20),
@@ -81,9 +80,7 @@ const PHASE_LABELS = [
   'bookkeeping + metrics (EMF)',
 ];
 
-const BUCKET = 'hypermob-models';
 const KEY = 'car_fit_model.onnx';
-const SECRET_ID = 'hypermob/recommendation-key';
 const CHILD = fileURLToPath(new URL('./recommend-environment.mjs', import.meta.url));
 
 function median(xs: number[]): number {
@@ -93,45 +90,6 @@ function median(xs: number[]): number {
 }
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-/**
- * GetSecretValue (AWS JSON 1.1) for one secret: what the function's readSigningKey asks at init.
- * The benchmark needs nothing else of Secrets Manager.
- */
-async function secretsStandIn(secret: string): Promise<{ server: Server; endpoint: string }> {
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const input = JSON.parse(body || '{}') as { SecretId?: string; VersionStage?: string };
-      res.setHeader('Content-Type', 'application/x-amz-json-1.1');
-      if (
-        target.endsWith('.GetSecretValue') &&
-        input.SecretId === SECRET_ID &&
-        input.VersionStage !== 'AWSPREVIOUS'
-      ) {
-        res.end(
-          JSON.stringify({
-            ARN: `arn:aws:secretsmanager:eu-central-1:123456789012:secret:${SECRET_ID}`,
-            Name: SECRET_ID,
-            SecretString: secret,
-            VersionId: 'v1',
-            VersionStages: ['AWSCURRENT'],
-            CreatedDate: 1_795_000_000,
-          }),
-        );
-        return;
-      }
-      res.statusCode = 400;
-      res.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: 'not found' }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 function runEnvironment(env: NodeJS.ProcessEnv, cpuProfDir?: string): Promise<EnvResult> {
   const devNull = openSync('/dev/null', 'w');
@@ -181,51 +139,25 @@ async function main() {
     .parse();
   const args = argsSchema.parse(program.opts());
   const work = mkdtempSync(join(tmpdir(), 'hypermob-bench-recommend-'));
-  // biome-ignore lint/suspicious/noExplicitAny: s3rver ships no types.
-  let server: any;
-  let secrets: Server | undefined;
+  let bucket: ModelBucket | undefined;
+  let secrets: SigningKeyService | undefined;
   try {
     process.stderr.write('bundling functions/recommend/handler.ts …\n');
-    const bundle = join(work, 'bundle');
-    await bundleEntry({
-      entry: join(REPO_ROOT, 'functions/recommend/handler.ts'),
-      dir: bundle,
-      arch: hostArch(),
-      onnxruntime: true,
-      assets: [join(REPO_ROOT, 'functions/recommend/json_template.json')],
-      force: true,
-    });
+    const entry = await bundleRecommend(join(work, 'bundle'));
 
     const template = parseDataset(
       JSON.parse(readFileSync(join(REPO_ROOT, 'functions/recommend/json_template.json'), 'utf8')),
     );
     const model = trainModel(template, { modelName: 'bench' });
-    const sha256 = sha256Hex(model.onnx);
     const modelFile = join(work, 'model.onnx');
     writeFileSync(modelFile, model.onnx);
 
-    server = new S3rver({
-      address: '127.0.0.1',
-      port: 0,
-      silent: true,
-      directory: join(work, 's3'),
-      configureBuckets: [{ name: BUCKET }],
-    });
-    const { port } = (await server.run()) as AddressInfo;
-    const endpoint = `http://127.0.0.1:${port}`;
-    const uploader = new S3Client({
-      endpoint,
-      region: 'eu-central-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      // s3rver would store the default aws-chunked upload framing verbatim.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
-    await uploader.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: model.onnx }));
-    uploader.destroy();
-    const standIn = await secretsStandIn(randomBytes(32).toString('hex'));
-    secrets = standIn.server;
+    bucket = await startModelBucket(join(work, 's3'));
+    const pinned = await bucket.put(KEY, model.onnx);
+    const sha256 = pinned.sha256;
+    const endpoint = bucket.endpoint;
+    const keys = await startSigningKeyService();
+    secrets = keys;
 
     const eventFile = join(work, 'event.json');
     writeFileSync(eventFile, JSON.stringify(apiEvent(VALID_BODY)));
@@ -237,15 +169,15 @@ async function main() {
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
       AWS_ENDPOINT_URL_S3: endpoint,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: standIn.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: keys.endpoint,
       AWS_LAMBDA_FUNCTION_VERSION: '1',
-      MODEL_BUCKET: BUCKET,
+      MODEL_BUCKET: BENCH_BUCKET,
       MODEL_KEY: KEY,
       MODEL_SHA256: sha256,
-      MODEL_SIZE: String(model.onnx.length),
-      RECOMMENDATION_KEY_SECRET: SECRET_ID,
+      MODEL_SIZE: String(pinned.size),
+      RECOMMENDATION_KEY_SECRET: BENCH_SECRET_ID,
       TMPDIR: mkdtempSync(join(work, 'tmp-')), // a fresh /tmp: the cold start downloads
-      BENCH_BUNDLE: join(bundle, 'index.mjs'),
+      BENCH_BUNDLE: entry,
       BENCH_EVENT: eventFile,
       BENCH_MODEL: modelFile,
       BENCH_CALLS: String(args.calls),
@@ -432,8 +364,8 @@ async function main() {
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    await new Promise((r) => (server ? server.close(r) : r(undefined)));
-    await new Promise((r) => (secrets ? secrets.close(r) : r(undefined)));
+    await bucket?.close();
+    await secrets?.close();
     rmSync(work, { recursive: true, force: true });
   }
 }
